@@ -1,0 +1,89 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+#include <set>
+#include <unordered_set>
+
+#include "agora/term.hpp"
+
+using namespace agora;
+
+TEST_CASE("scalars construct, inspect and compare") {
+  CHECK(term(true).as_bool());
+  CHECK(term(42).as_int() == 42);
+  CHECK(term(std::int64_t{-7}).as_int() == -7);
+  CHECK(term(0.5).as_double() == 0.5);
+  CHECK(term("hi").as_string() == "hi");
+  CHECK(sym("x").as_symbol() == "x");
+  CHECK(term::bytes(std::string_view("\x00\xff", 2)).as_bytes().size() == 2);
+  CHECK_THROWS_AS(term(1).as_string(), term_error);
+  CHECK_THROWS_WITH(term(1).as_string(), "expected a term of kind string, got integer");
+}
+
+TEST_CASE("short and long texts are equal by content") {
+  std::string long_text(100, 'a');
+  term a(long_text), b(long_text);
+  CHECK(a == b);
+  CHECK(a.hash() == b.hash());
+  CHECK(term("short") == term(std::string("short")));
+  CHECK(term("abc") != sym("abc"));
+  CHECK(term::bytes(std::string_view("abc")) != term("abc"));
+}
+
+TEST_CASE("doubles: -0.0 differs from 0.0, NaN equals itself") {
+  CHECK(term(0.0) != term(-0.0));
+  term nan1(std::numeric_limits<double>::quiet_NaN());
+  term nan2(-std::numeric_limits<double>::quiet_NaN());
+  CHECK(nan1 == nan2);
+  CHECK(nan1.hash() == nan2.hash());
+  CHECK(term(-0.0) < term(0.0));
+  CHECK(term(-INFINITY) < term(-1.0));
+  CHECK(term(1) != term(1.0));
+}
+
+TEST_CASE("compounds") {
+  term r = rec("say", "alice", 42, seq(1, 2.5, sym("three")));
+  CHECK(r.is_record("say", 3));
+  CHECK(r.label() == "say");
+  CHECK(r[0].as_string() == "alice");
+  CHECK(r[2][2].as_symbol() == "three");
+  CHECK_THROWS_AS(r[3], term_error);
+  CHECK(r == rec("say", "alice", 42, seq(1, 2.5, sym("three"))));
+  CHECK(r != rec("said", "alice", 42, seq(1, 2.5, sym("three"))));
+  CHECK(r.is_concrete());
+  CHECK_FALSE(rec("say", _, cap("x")).is_concrete());
+  CHECK(rec("stop").size() == 0);
+  CHECK(rec("stop") != sym("stop"));
+}
+
+TEST_CASE("total order is consistent with equality") {
+  std::vector<term> ts = {true, false, 1, -1, 2.0, "a", "b", sym("a"),
+                          seq(), seq(1), seq(1, 2), rec("a"), rec("a", 1),
+                          rec("b"), _, cap("x"), cap("y"),
+                          term::bytes(std::string_view("a"))};
+  std::set<term> s(ts.begin(), ts.end());
+  CHECK(s.size() == ts.size());
+  std::unordered_set<term> h(ts.begin(), ts.end());
+  CHECK(h.size() == ts.size());
+  for (auto& a : ts)
+    for (auto& b : ts) {
+      CHECK(((a <=> b) == 0) == (a == b));
+      CHECK((a <=> b) == (0 <=> (b <=> a)));
+    }
+}
+
+TEST_CASE("invalid input is rejected with a reason") {
+  CHECK_THROWS_AS(term("\xff"), term_error);
+  CHECK_THROWS_AS(cap("1x"), term_error);
+  CHECK_THROWS_AS(term(std::uint64_t{1} << 63), term_error);
+  CHECK(term(std::uint64_t{5}).as_int() == 5);
+}
+
+TEST_CASE("copies share, moves leave false") {
+  term a = seq(std::string(50, 'x'));
+  term b = a;
+  term c = std::move(a);
+  CHECK(b == c);
+  CHECK(a == term(false));
+}

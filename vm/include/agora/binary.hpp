@@ -1,0 +1,50 @@
+// Compact, versioned binary encoding of terms for the wire.
+//
+// An encoded term is a version byte (currently 1) followed by the term.
+// The decoder is bounded (total input size, nesting depth), rejects truncated,
+// overlong, non-canonical or garbage input with decode_error, and never reads
+// past its buffer.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agora/term.hpp"
+
+namespace agora {
+
+inline constexpr std::uint8_t binary_version = 1;
+
+class decode_error : public std::runtime_error {
+ public:
+  decode_error(std::size_t offset, std::string message);
+  /// Byte offset in the input where the problem was found.
+  std::size_t offset() const noexcept { return offset_; }
+  const std::string& message() const noexcept { return message_; }
+
+ private:
+  std::size_t offset_;
+  std::string message_;
+};
+
+struct decode_limits {
+  std::size_t max_size = 16u << 20;  // bytes of input accepted
+  std::size_t max_depth = 256;       // nesting of sequences/records
+};
+
+/// Appends the encoding of t (version byte included) to out.
+void encode(const term& t, std::vector<std::byte>& out);
+std::vector<std::byte> encode(const term& t);
+
+/// Decodes exactly one term that must fill the whole input.
+term decode(std::span<const std::byte> in, const decode_limits& limits = {});
+inline term decode(std::string_view in, const decode_limits& limits = {}) {
+  return decode(std::as_bytes(std::span<const char>(in.data(), in.size())), limits);
+}
+
+}  // namespace agora
