@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# bootstrap.sh — install the Debian packages agora needs to build, if missing.
+#
+#   scripts/bootstrap.sh [EXTRA_PACKAGE...]
+#
+# Checks every package with dpkg-query; when all are installed it prints one
+# line and does nothing else. Otherwise it runs `apt-get update` (a fresh
+# Debian 12 machine has no package lists) and installs only what is missing,
+# non-interactively. As non-root it uses sudo when available, and otherwise
+# fails with the list of missing packages.
+#
+# Extra package names given as arguments are checked/installed too
+# (run.sh fuzz passes the clang toolchain this way).
+set -euo pipefail
+
+# Packages every build needs. Add new ones here, one per line.
+PACKAGES=(
+  g++
+  cmake
+  make
+  pkg-config
+  libcaf-dev
+  libboost-dev
+  libfmt-dev
+  doctest-dev
+  libcli11-dev
+)
+
+PACKAGES+=("$@")
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "bootstrap: dpkg-query not found (not a Debian system?); skipping package check," \
+       "make sure these are installed: ${PACKAGES[*]}" >&2
+  exit 0
+fi
+
+is_installed() {
+  # One status line per installed architecture; any fully installed one counts.
+  dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -qx 'install ok installed'
+}
+
+missing_packages() {
+  local p seen=" "
+  for p in "${PACKAGES[@]}"; do
+    [[ $seen == *" $p "* ]] && continue
+    seen+="$p "
+    is_installed "$p" || printf '%s\n' "$p"
+  done
+}
+
+mapfile -t missing < <(missing_packages)
+
+if ((${#missing[@]} == 0)); then
+  echo "bootstrap: all ${#PACKAGES[@]} required packages are installed."
+  exit 0
+fi
+
+echo "bootstrap: missing packages: ${missing[*]}"
+
+as_root=()
+if ((EUID != 0)); then
+  if command -v sudo >/dev/null 2>&1; then
+    as_root=(sudo)
+  else
+    echo "bootstrap: not running as root and sudo is not available." >&2
+    echo "bootstrap: please install: ${missing[*]}" >&2
+    echo "bootstrap:   apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+apt_env=(env DEBIAN_FRONTEND=noninteractive)
+"${as_root[@]}" "${apt_env[@]}" apt-get update -q
+"${as_root[@]}" "${apt_env[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+mapfile -t still_missing < <(missing_packages)
+if ((${#still_missing[@]} != 0)); then
+  echo "bootstrap: still missing after apt-get install: ${still_missing[*]}" >&2
+  exit 1
+fi
+echo "bootstrap: installed: ${missing[*]}"

@@ -1,0 +1,83 @@
+// agora::vm — one VM: hosts actors, holds the routing index, applies actions
+// and delivers events, one turn at a time.
+//
+// This class is the deterministic core: nothing runs until you call step()
+// or run(). agora::runtime (runtime.hpp) runs VMs as CAF actors, in parallel.
+//
+//   agora::vm vm;
+//   vm.spawn(agora::actor<>{}.on_message(rec("ping", _), ...));
+//   vm.send(rec("ping", 1));
+//   vm.run();   // until idle
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "agora/actor.hpp"
+#include "agora/event.hpp"
+#include "agora/term.hpp"
+
+namespace agora {
+
+namespace detail {
+class vm_core;
+}
+
+struct vm_stats {
+  std::uint64_t turns = 0;             // handler invocations
+  std::uint64_t events_delivered = 0;  // events that reached a handler
+  std::uint64_t events_dropped = 0;    // events whose endpoint had gone
+  std::uint64_t crashes = 0;           // turns that threw
+  std::size_t actors = 0;              // live now
+  std::size_t endpoints = 0;           // live now
+  std::size_t queued = 0;              // events waiting now
+};
+
+class vm {
+ public:
+  explicit vm(std::string name = "vm");
+  ~vm();
+  vm(vm&&) noexcept;
+  vm& operator=(vm&&) noexcept;
+  vm(const vm&) = delete;
+  vm& operator=(const vm&) = delete;
+
+  const std::string& name() const noexcept;
+
+  // ---- actions from outside the VM (applied at once, in call order) -------
+
+  /// Spawns an actor; its initial endpoints exist when this returns.
+  actor_id spawn(actor_spec spec);
+  /// Sends / feeds back m as if from an actor of this VM. m must be concrete.
+  void send(term m);
+  void feedback(term m);
+  /// Stops an actor (no-op if it is already gone).
+  void stop(actor_id who, reason why = reason::quit());
+  /// Stops every actor, each with `why` (e.g. shutdown).
+  void stop_all(reason why);
+
+  // ---- running ------------------------------------------------------------
+
+  /// Delivers one event (running at most one turn). False when idle.
+  bool step();
+  /// Delivers events until none is left (or max_events were delivered).
+  /// Returns the number delivered.
+  std::size_t run(std::size_t max_events = SIZE_MAX);
+  bool idle() const noexcept;
+
+  // ---- inspection ---------------------------------------------------------
+
+  bool alive(actor_id who) const noexcept;
+  /// Name given at spawn, or "" (empty for stale ids).
+  std::string_view actor_name(actor_id who) const noexcept;
+  std::size_t actor_count() const noexcept;
+  std::size_t endpoint_count() const noexcept;
+  vm_stats stats() const noexcept;
+
+ private:
+  std::unique_ptr<detail::vm_core> core_;
+};
+
+}  // namespace agora

@@ -1,0 +1,434 @@
+// Binary encoding of terms (agora/binary.hpp; the same text is in
+// docs/WIRE.md).
+//
+//   encoding = version term          version is one byte, currently 0x01
+//   term     = tag payload
+//
+// The tag byte is split into a major type (high 3 bits) and an info field
+// (low 5 bits):
+//
+//   major  tag range  kind      argument        payload after the argument
+//   0      0x00-0x1f  simple    -               see below
+//   1      0x20-0x3f  integer   zigzag(value)   -
+//   2      0x40-0x5f  string    byte length     UTF-8 octets
+//   3      0x60-0x7f  bytes     byte length     octets
+//   4      0x80-0x9f  symbol    byte length     UTF-8 octets
+//   5      0xa0-0xbf  capture   byte length     name octets ([A-Za-z_][A-Za-z0-9_]*)
+//   6      0xc0-0xdf  sequence  item count      items (terms)
+//   7      0xe0-0xff  record    field count     label, then fields (terms)
+//
+// Argument: info 0..30 is the argument itself; info 31 means the argument
+// follows as a varint, and it must then be >= 31 (values up to 30 are always
+// packed in the tag).
+//
+// Simple values (major 0): 0x00 false, 0x01 true, 0x02 wildcard `_`,
+// 0x03 double followed by 8 bytes, the IEEE-754 binary64 bits in little-endian
+// order. Tags 0x04-0x1f are reserved.
+//
+// Varint: unsigned LEB128, 7 bits per byte, least significant group first,
+// high bit set on every byte but the last. At most 10 bytes (the 10th may only
+// be 0x00 or 0x01), and minimal: the last byte of a multi-byte varint is not
+// 0x00.
+//
+// zigzag(v) = (v << 1) ^ (v >> 63) maps 0, -1, 1, -2, ... to 0, 1, 2, 3, ...,
+// so integers -15..15 take one byte.
+//
+// Record label: varint byte length, then the label symbol's UTF-8 octets.
+//
+// Every term has exactly one encoding, and the decoder rejects everything
+// else, so decode and encode are inverse bijections between terms and valid
+// inputs. In particular the only NaN accepted is the one a term stores
+// (0x7ff8000000000000, the bits of the canonical quiet NaN); any other NaN
+// bit pattern is rejected rather than silently canonicalised.
+//
+// The decoder rejects, with decode_error: input longer than max_size, an
+// unknown version, unknown tags, truncated input, non-canonical varints and
+// arguments, varints over 10 bytes or 64 bits, lengths or counts larger than
+// the remaining input (checked before anything is allocated; every item takes
+// at least one byte), invalid UTF-8 in strings, symbols and labels, invalid
+// capture names, non-canonical NaNs, sequences/records nested deeper than
+// max_depth (the outermost compound is depth 1, empty compounds count), and
+// trailing bytes after the term.
+//
+// Error offsets: the first invalid byte for UTF-8 errors; the end of the input
+// for truncation; the start of the varint for varint errors; the first
+// trailing byte; max_size for oversized input; otherwise the tag byte of the
+// offending term (or, for record labels, the start of the label).
+//
+// Neither direction recurses: both walk the term with an explicit stack, so
+// arbitrarily deep terms encode, and decoding memory is linear in the input.
+#include "agora/binary.hpp"
+
+#include <bit>
+#include <fmt/format.h>
+#include <limits>
+#include <utility>
+
+#include "utf8.hpp"
+
+namespace agora {
+
+decode_error::decode_error(std::size_t offset, std::string message)
+    : std::runtime_error(fmt::format("at byte {}: {}", offset, message)),
+      offset_(offset),
+      message_(std::move(message)) {}
+
+namespace {
+
+enum major_type : std::uint8_t {
+  major_simple = 0,
+  major_integer = 1,
+  major_string = 2,
+  major_bytes = 3,
+  major_symbol = 4,
+  major_capture = 5,
+  major_sequence = 6,
+  major_record = 7,
+};
+
+constexpr std::uint8_t tag_false = 0x00;
+constexpr std::uint8_t tag_true = 0x01;
+constexpr std::uint8_t tag_wildcard = 0x02;
+constexpr std::uint8_t tag_double = 0x03;
+
+constexpr std::uint8_t max_packed = 30;  // largest argument packed in a tag
+constexpr std::uint8_t info_varint = 31;  // argument follows as a varint
+constexpr std::size_t max_varint_bytes = 10;
+
+constexpr std::uint64_t canonical_nan =
+    std::bit_cast<std::uint64_t>(std::numeric_limits<double>::quiet_NaN());
+
+std::uint64_t zigzag(std::int64_t v) noexcept {
+  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+}
+
+std::int64_t unzigzag(std::uint64_t u) noexcept {
+  return static_cast<std::int64_t>((u >> 1) ^ (~(u & 1) + 1));
+}
+
+major_type text_major(kind k) noexcept {
+  switch (k) {
+    case kind::string: return major_string;
+    case kind::bytes: return major_bytes;
+    case kind::symbol: return major_symbol;
+    default: return major_capture;
+  }
+}
+
+// ---- encoder ----------------------------------------------------------------
+
+class writer {
+ public:
+  explicit writer(std::vector<std::byte>& out) : out_(out) {}
+
+  void put(std::uint8_t b) { out_.push_back(static_cast<std::byte>(b)); }
+
+  void varint(std::uint64_t v) {
+    for (; v >= 0x80; v >>= 7) put(static_cast<std::uint8_t>(v | 0x80));
+    put(static_cast<std::uint8_t>(v));
+  }
+
+  void head(major_type m, std::uint64_t argument) {
+    if (argument <= max_packed) {
+      put(static_cast<std::uint8_t>(m << 5 | argument));
+    } else {
+      put(static_cast<std::uint8_t>(m << 5 | info_varint));
+      varint(argument);
+    }
+  }
+
+  void octets(std::string_view s) {
+    auto* p = reinterpret_cast<const std::byte*>(s.data());
+    out_.insert(out_.end(), p, p + s.size());
+  }
+
+  // Writes t, except for the items of a sequence or record.
+  void shallow(const term& t) {
+    switch (t.kind()) {
+      case kind::boolean:
+        put(t.as_bool() ? tag_true : tag_false);
+        break;
+      case kind::integer:
+        head(major_integer, zigzag(t.as_int()));
+        break;
+      case kind::real: {
+        put(tag_double);
+        auto bits = std::bit_cast<std::uint64_t>(t.as_double());
+        for (int i = 0; i < 8; ++i) put(static_cast<std::uint8_t>(bits >> (8 * i)));
+        break;
+      }
+      case kind::string:
+      case kind::bytes:
+      case kind::symbol:
+      case kind::capture: {
+        auto s = t.kind() == kind::string   ? t.as_string()
+                 : t.kind() == kind::bytes  ? t.as_bytes()
+                 : t.kind() == kind::symbol ? t.as_symbol()
+                                            : t.capture_name();
+        head(text_major(t.kind()), s.size());
+        octets(s);
+        break;
+      }
+      case kind::sequence:
+        head(major_sequence, t.size());
+        break;
+      case kind::record:
+        head(major_record, t.size());
+        varint(t.label().size());
+        octets(t.label());
+        break;
+      case kind::wildcard:
+        put(tag_wildcard);
+        break;
+    }
+  }
+
+ private:
+  std::vector<std::byte>& out_;
+};
+
+// ---- decoder ----------------------------------------------------------------
+
+class reader {
+ public:
+  reader(std::span<const std::byte> in, const decode_limits& limits)
+      : in_(in), limits_(limits) {}
+
+  term run() {
+    if (in_.size() > limits_.max_size)
+      fail(limits_.max_size, fmt::format("input of {} bytes exceeds max_size ({} bytes)",
+                                         in_.size(), limits_.max_size));
+    if (auto v = next("the version byte"); v != binary_version)
+      fail(0, fmt::format("unsupported version {} (expected {})", v, binary_version));
+
+    // Open compounds, innermost last. The items of all of them share one
+    // vector, so memory stays linear in the input however the counts nest.
+    struct frame {
+      kind k;
+      term label;
+      std::size_t count;  // items expected
+      std::size_t base;   // index of the first item in `items`
+    };
+    std::vector<frame> open;
+    std::vector<term> items;
+
+    for (;;) {
+      const std::size_t at = pos_;
+      const std::uint8_t tag = next("a term");
+      const std::uint8_t info = tag & 0x1f;
+      term t;
+      switch (static_cast<major_type>(tag >> 5)) {
+        case major_simple:
+          t = simple(tag, at);
+          break;
+        case major_integer:
+          t = term(unzigzag(argument(info, at, "integer (zigzag)")));
+          break;
+        case major_string:
+          t = text_item(kind::string, info, at, "string length");
+          break;
+        case major_bytes:
+          t = text_item(kind::bytes, info, at, "bytes length");
+          break;
+        case major_symbol:
+          t = text_item(kind::symbol, info, at, "symbol length");
+          break;
+        case major_capture:
+          t = text_item(kind::capture, info, at, "capture length");
+          break;
+        case major_sequence:
+        case major_record: {
+          if (open.size() >= limits_.max_depth)
+            fail(at, fmt::format("nesting deeper than {} (max_depth)", limits_.max_depth));
+          const bool is_record = tag >> 5 == major_record;
+          std::size_t count;
+          term label;
+          if (is_record) {
+            count = argument(info, at, "record field count");
+            label = record_label();
+            check_remaining(count, at, "record field count");
+          } else {
+            count = length(info, at, "sequence item count");
+          }
+          if (count > 0) {
+            open.push_back({is_record ? kind::record : kind::sequence,
+                            std::move(label), count, items.size()});
+            continue;
+          }
+          t = is_record ? term::record(label, {}) : term::sequence(std::vector<term>{});
+          break;
+        }
+      }
+
+      // t is complete: hand it to its parent, closing every compound it fills.
+      for (;;) {
+        if (open.empty()) {
+          if (pos_ != in_.size())
+            fail(pos_, fmt::format("{} trailing byte{} after the term", remaining(),
+                                   remaining() == 1 ? "" : "s"));
+          return t;
+        }
+        items.push_back(std::move(t));
+        frame& f = open.back();
+        if (items.size() - f.base < f.count) break;
+        auto fields = std::span<const term>(items).subspan(f.base);
+        t = f.k == kind::record ? term::record(f.label, fields) : term::sequence(fields);
+        items.resize(f.base);
+        open.pop_back();
+      }
+    }
+  }
+
+ private:
+  [[noreturn]] static void fail(std::size_t at, std::string message) {
+    throw decode_error(at, std::move(message));
+  }
+
+  std::size_t remaining() const noexcept { return in_.size() - pos_; }
+
+  std::uint8_t next(std::string_view expected) {
+    if (pos_ == in_.size())
+      fail(pos_, fmt::format("unexpected end of input, expected {}", expected));
+    return static_cast<std::uint8_t>(in_[pos_++]);
+  }
+
+  std::uint64_t varint(std::string_view what) {
+    const std::size_t start = pos_;
+    std::uint64_t v = 0;
+    for (std::size_t i = 0;; ++i) {
+      if (pos_ == in_.size())
+        fail(pos_, fmt::format("unexpected end of input in {} varint", what));
+      const std::uint8_t b = static_cast<std::uint8_t>(in_[pos_++]);
+      if (i == max_varint_bytes - 1) {
+        if (b & 0x80) fail(start, fmt::format("{}: varint longer than 10 bytes", what));
+        if (b > 1) fail(start, fmt::format("{}: varint overflows 64 bits", what));
+      }
+      v |= static_cast<std::uint64_t>(b & 0x7f) << (7 * i);
+      if (!(b & 0x80)) {
+        if (b == 0 && i > 0)
+          fail(start, fmt::format("{}: overlong varint (not minimally encoded)", what));
+        return v;
+      }
+    }
+  }
+
+  std::uint64_t argument(std::uint8_t info, std::size_t at, std::string_view what) {
+    if (info != info_varint) return info;
+    const std::uint64_t v = varint(what);
+    if (v <= max_packed)
+      fail(at, fmt::format("non-canonical {} {}: values up to {} must be packed in the tag",
+                           what, v, max_packed));
+    return v;
+  }
+
+  // Every octet, item or field takes at least one byte, so a length or count
+  // beyond the remaining input is rejected before anything is allocated.
+  void check_remaining(std::uint64_t n, std::size_t at, std::string_view what) {
+    if (n > remaining())
+      fail(at, fmt::format("{} {} exceeds remaining input ({} bytes)", what, n, remaining()));
+  }
+
+  std::size_t length(std::uint8_t info, std::size_t at, std::string_view what) {
+    const std::uint64_t n = argument(info, at, what);
+    check_remaining(n, at, what);
+    return static_cast<std::size_t>(n);
+  }
+
+  std::string_view octets(std::size_t n) {
+    std::string_view s(reinterpret_cast<const char*>(in_.data()) + pos_, n);
+    pos_ += n;
+    return s;
+  }
+
+  term simple(std::uint8_t tag, std::size_t at) {
+    switch (tag) {
+      case tag_false: return term(false);
+      case tag_true: return term(true);
+      case tag_wildcard: return term::wildcard();
+      case tag_double: {
+        if (remaining() < 8)
+          fail(in_.size(), fmt::format("unexpected end of input, a double needs 8 bytes ({} remain)",
+                                       remaining()));
+        std::uint64_t bits = 0;
+        for (int i = 0; i < 8; ++i)
+          bits |= static_cast<std::uint64_t>(in_[pos_ + i]) << (8 * i);
+        pos_ += 8;
+        const double d = std::bit_cast<double>(bits);
+        if (d != d && bits != canonical_nan)
+          fail(at, fmt::format("non-canonical NaN 0x{:016x} (the only NaN is 0x{:016x})", bits,
+                               canonical_nan));
+        return term(d);
+      }
+      default:
+        fail(at, fmt::format("unknown tag 0x{:02x}", tag));
+    }
+  }
+
+  // Reads n octets (already checked against the remaining input) as a text
+  // term of kind k; `at` is where errors other than bad UTF-8 are reported.
+  term text(kind k, std::size_t n, std::size_t at, std::string_view noun) {
+    const std::size_t payload_at = pos_;
+    const std::string_view s = octets(n);
+    try {
+      switch (k) {
+        case kind::string: return term::string(s);
+        case kind::bytes: return term::bytes(s);
+        case kind::symbol: return term::symbol(s);
+        default: return term::capture(s);
+      }
+    } catch (const term_error& e) {
+      if (auto bad = detail::first_invalid_utf8(s); bad != std::string_view::npos)
+        fail(payload_at + bad, fmt::format("invalid UTF-8 in {}", noun));
+      fail(at, fmt::format("invalid {}: {}", noun, e.what()));
+    }
+  }
+
+  term text_item(kind k, std::uint8_t info, std::size_t at, std::string_view what) {
+    return text(k, length(info, at, what), at, kind_name(k));
+  }
+
+  term record_label() {
+    const std::size_t at = pos_;
+    const std::uint64_t n = varint("record label length");
+    check_remaining(n, at, "record label length");
+    return text(kind::symbol, static_cast<std::size_t>(n), at, "record label");
+  }
+
+  std::span<const std::byte> in_;
+  const decode_limits& limits_;
+  std::size_t pos_ = 0;
+};
+
+}  // namespace
+
+void encode(const term& t, std::vector<std::byte>& out) {
+  writer w(out);
+  w.put(binary_version);
+  // Iterators over the items still to write of each open compound.
+  struct frame {
+    const term* next;
+    const term* end;
+  };
+  std::vector<frame> open;
+  const term* cur = &t;
+  for (;;) {
+    w.shallow(*cur);
+    if (auto items = cur->items(); !items.empty())
+      open.push_back({items.data(), items.data() + items.size()});
+    while (!open.empty() && open.back().next == open.back().end) open.pop_back();
+    if (open.empty()) return;
+    cur = open.back().next++;
+  }
+}
+
+std::vector<std::byte> encode(const term& t) {
+  std::vector<std::byte> out;
+  encode(t, out);
+  return out;
+}
+
+term decode(std::span<const std::byte> in, const decode_limits& limits) {
+  return reader(in, limits).run();
+}
+
+}  // namespace agora

@@ -1,0 +1,438 @@
+#include "vm_core.hpp"
+
+#include <fmt/format.h>
+
+#include <exception>
+
+#include "agora/pattern.hpp"
+
+namespace agora::detail {
+
+namespace {
+
+/// Does endpoint a see endpoint b (given that their topics overlap)?
+bool sees(const endpoint_slot& a, const endpoint_slot& b) noexcept {
+  return b.interest == interest::participant || a.interest == interest::everything;
+}
+
+/// The flow between two overlapping topics. Concrete topics are their own
+/// flow, which avoids building a term on the common path.
+term flow_of(const term& p, const term& q) {
+  if (q.is_concrete()) return q;
+  if (p.is_concrete()) return p;
+  auto f = overlap(p, q);
+  return f ? std::move(*f) : q;  // the index only reports overlapping topics
+}
+
+bool has_handler(const endpoint_slot& ep, event_kind k) noexcept {
+  if (!ep.handlers) return false;
+  switch (k) {
+    case event_kind::presence: return static_cast<bool>(ep.handlers->on_presence);
+    case event_kind::absence: return static_cast<bool>(ep.handlers->on_absence);
+    default: return static_cast<bool>(ep.handlers->on_message);
+  }
+}
+
+}  // namespace
+
+[[noreturn]] void throw_state_mismatch(const std::type_info& want,
+                                       const std::type_info& have) {
+  throw std::logic_error(fmt::format(
+      "handler expects actor state of type {} but the actor's state is {}",
+      want.name(), have.name()));
+}
+
+vm_core::vm_core(std::string name) : name_(std::move(name)) {}
+vm_core::~vm_core() = default;
+
+// ---- slots ------------------------------------------------------------------
+
+std::uint32_t vm_core::reserve_actor() {
+  std::uint32_t a;
+  if (free_actor_ != no_slot) {
+    a = free_actor_;
+    free_actor_ = actors_[a].next_free;
+  } else {
+    a = static_cast<std::uint32_t>(actors_.size());
+    actors_.emplace_back();
+  }
+  actors_[a].status = slot_status::reserved;
+  actors_[a].next_free = no_slot;
+  return a;
+}
+
+void vm_core::release_actor(std::uint32_t a) {
+  auto& s = actors_[a];
+  s.state.reset();
+  s.on_start = nullptr;
+  s.name.clear();
+  s.name.shrink_to_fit();
+  s.first_endpoint = no_slot;
+  s.endpoint_count = 0;
+  ++s.generation;
+  s.status = slot_status::free;
+  s.next_free = free_actor_;
+  free_actor_ = a;
+}
+
+std::uint32_t vm_core::reserve_endpoint() {
+  std::uint32_t e;
+  if (free_endpoint_ != no_slot) {
+    e = free_endpoint_;
+    free_endpoint_ = endpoints_[e].next;
+  } else {
+    e = static_cast<std::uint32_t>(endpoints_.size());
+    endpoints_.emplace_back();
+  }
+  endpoints_[e].status = slot_status::reserved;
+  endpoints_[e].next = endpoints_[e].prev = no_slot;
+  return e;
+}
+
+void vm_core::release_endpoint(std::uint32_t e) {
+  auto& s = endpoints_[e];
+  s.topic = term();
+  s.handlers.reset();
+  s.flows.reset();
+  s.owner = no_slot;
+  s.prev = no_slot;
+  ++s.generation;
+  s.status = slot_status::free;
+  s.next = free_endpoint_;
+  free_endpoint_ = e;
+}
+
+actor_slot* vm_core::live_actor(actor_id a) noexcept {
+  if (a.index() >= actors_.size()) return nullptr;
+  auto& s = actors_[a.index()];
+  return s.status == slot_status::live && s.generation == a.generation() ? &s : nullptr;
+}
+
+const actor_slot* vm_core::live_actor(actor_id a) const noexcept {
+  return const_cast<vm_core*>(this)->live_actor(a);
+}
+
+endpoint_slot* vm_core::live_endpoint(std::uint64_t id) noexcept {
+  endpoint_id ep{id};
+  if (ep.index() >= endpoints_.size()) return nullptr;
+  auto& s = endpoints_[ep.index()];
+  return s.status == slot_status::live && s.generation == ep.generation() ? &s : nullptr;
+}
+
+bool vm_core::alive(actor_id a) const noexcept { return live_actor(a) != nullptr; }
+
+std::string_view vm_core::actor_name(actor_id a) const noexcept {
+  auto* s = live_actor(a);
+  return s ? std::string_view(s->name) : std::string_view();
+}
+
+vm_stats vm_core::stats() const noexcept {
+  vm_stats s = stats_;
+  s.actors = live_actors_;
+  s.endpoints = live_endpoints_;
+  s.queued = queue_.size();
+  return s;
+}
+
+// ---- presence and routing ---------------------------------------------------
+
+void vm_core::enqueue(std::uint64_t target, event_kind k, term topic, term why) {
+  queue_.push_back({target, std::move(topic), std::move(why), k});
+}
+
+std::uint32_t vm_core::fill_endpoint(std::uint32_t owner, endpoint_spec&& spec) {
+  std::uint32_t e = reserve_endpoint();
+  auto& s = endpoints_[e];
+  s.topic = std::move(spec.topic);
+  s.handlers = std::move(spec.handlers);
+  s.role = spec.role;
+  s.interest = spec.interest;
+  s.owner = owner;
+  return e;
+}
+
+void vm_core::activate_endpoint(std::uint32_t e) {
+  auto& me = endpoints_[e];
+  auto& owner = actors_[me.owner];
+  me.status = slot_status::live;
+  me.prev = no_slot;
+  me.next = owner.first_endpoint;
+  if (owner.first_endpoint != no_slot) endpoints_[owner.first_endpoint].prev = e;
+  owner.first_endpoint = e;
+  ++owner.endpoint_count;
+  ++live_endpoints_;
+
+  const std::uint64_t my_id = id_of_endpoint(e).value;
+  auto& counterparts = me.role == role::publisher ? subscribers_ : publishers_;
+  counterparts.for_each_overlap(me.topic, [&](routing_index::entry other_id) {
+    auto& other = endpoints_[endpoint_id{other_id}.index()];
+    bool other_sees = sees(other, me), i_see = sees(me, other);
+    if (!other_sees && !i_see) return;
+    term flow = flow_of(other.topic, me.topic);
+    auto count_up = [&](endpoint_slot& who, std::uint64_t who_id) {
+      if (!who.flows) who.flows = std::make_unique<flow_counts>();
+      if (++(*who.flows)[flow] == 1 && has_handler(who, event_kind::presence))
+        enqueue(who_id, event_kind::presence, flow);
+    };
+    if (other_sees) count_up(other, other_id);
+    if (i_see) count_up(me, my_id);
+  });
+  (me.role == role::publisher ? publishers_ : subscribers_).add(me.topic, my_id);
+}
+
+void vm_core::deactivate_endpoint(std::uint32_t e, const term& why) {
+  auto& me = endpoints_[e];
+  const std::uint64_t my_id = id_of_endpoint(e).value;
+  (me.role == role::publisher ? publishers_ : subscribers_).remove(me.topic, my_id);
+  auto& counterparts = me.role == role::publisher ? subscribers_ : publishers_;
+  counterparts.for_each_overlap(me.topic, [&](routing_index::entry other_id) {
+    auto& other = endpoints_[endpoint_id{other_id}.index()];
+    if (!sees(other, me) || !other.flows) return;
+    term flow = flow_of(other.topic, me.topic);
+    auto it = other.flows->find(flow);
+    if (it == other.flows->end()) return;
+    if (--it->second == 0) {
+      other.flows->erase(it);
+      if (has_handler(other, event_kind::absence))
+        enqueue(other_id, event_kind::absence, std::move(flow), why);
+    }
+  });
+
+  auto& owner = actors_[me.owner];
+  if (me.prev != no_slot) endpoints_[me.prev].next = me.next;
+  else owner.first_endpoint = me.next;
+  if (me.next != no_slot) endpoints_[me.next].prev = me.prev;
+  --owner.endpoint_count;
+  --live_endpoints_;
+  release_endpoint(e);
+}
+
+void vm_core::route(const term& m, bool feedback) {
+  auto& targets = feedback ? publishers_ : subscribers_;
+  const auto kind = feedback ? event_kind::feedback : event_kind::message;
+  targets.for_each_match(m, [&](routing_index::entry id) {
+    if (has_handler(endpoints_[endpoint_id{id}.index()], kind)) enqueue(id, kind, m);
+  });
+}
+
+// ---- actors -----------------------------------------------------------------
+
+void vm_core::activate_actor(std::uint32_t a, actor_spec&& spec) {
+  auto& s = actors_[a];
+  s.status = slot_status::live;
+  ++live_actors_;
+  const actor_id id = id_of_actor(a);
+  // The first turn comes before any event caused by the initial endpoints.
+  if (s.on_start) enqueue(id.value, event_kind::start, {});
+  for (auto& ep : spec.endpoints) activate_endpoint(fill_endpoint(a, std::move(ep)));
+  if (s.endpoint_count == 0 && !s.on_start) terminate_actor(a, reason::quit().as_term());
+}
+
+void vm_core::terminate_actor(std::uint32_t a, const term& why) {
+  while (actors_[a].first_endpoint != no_slot)
+    deactivate_endpoint(actors_[a].first_endpoint, why);
+  --live_actors_;
+  release_actor(a);
+}
+
+actor_id vm_core::spawn_now(actor_spec spec) {
+  std::uint32_t a = reserve_actor();
+  auto& s = actors_[a];
+  try {
+    if (spec.make_state) s.state = spec.make_state();
+  } catch (...) {
+    release_actor(a);
+    throw;
+  }
+  s.name = std::move(spec.name);
+  s.on_start = std::move(spec.on_start);
+  actor_id id = id_of_actor(a);
+  activate_actor(a, std::move(spec));
+  return id;
+}
+
+void vm_core::send_now(const term& m, bool feedback) {
+  if (!m.is_concrete())
+    throw term_error(fmt::format("{}: message must be concrete (no _ or $capture): {}",
+                                 feedback ? "feedback" : "send", m.to_string()));
+  route(m, feedback);
+}
+
+void vm_core::stop_now(actor_id who, const reason& why) {
+  if (live_actor(who)) terminate_actor(who.index(), why.as_term());
+}
+
+void vm_core::stop_all(const reason& why) {
+  for (std::uint32_t a = 0; a < actors_.size(); ++a)
+    if (actors_[a].status == slot_status::live) terminate_actor(a, why.as_term());
+}
+
+// ---- recording a turn -------------------------------------------------------
+
+endpoint_id vm_core::add_endpoint(actor_id owner, endpoint_spec spec) {
+  std::uint32_t e = fill_endpoint(owner.index(), std::move(spec));
+  endpoint_id id = id_of_endpoint(e);
+  actions_.push_back({action_kind::add_endpoint, id.value, {}});
+  return id;
+}
+
+void vm_core::remove_endpoint(actor_id owner, endpoint_id ep, reason why) {
+  if (ep.index() < endpoints_.size()) {
+    auto& s = endpoints_[ep.index()];
+    if (s.generation == ep.generation() && s.status != slot_status::free &&
+        s.owner != owner.index())
+      throw std::logic_error(fmt::format(
+          "actor {} tried to remove an endpoint of actor {}", owner.to_string(),
+          id_of_actor(s.owner).to_string()));
+  }
+  actions_.push_back({action_kind::remove_endpoint, ep.value, why.as_term()});
+}
+
+void vm_core::send(term m, bool feedback) {
+  if (!m.is_concrete())
+    throw term_error(fmt::format("{}: message must be concrete (no _ or $capture): {}",
+                                 feedback ? "feedback" : "send", m.to_string()));
+  actions_.push_back({feedback ? action_kind::feedback : action_kind::send, 0, std::move(m)});
+}
+
+actor_id vm_core::spawn(actor_spec spec) {
+  std::uint32_t a = reserve_actor();
+  auto& s = actors_[a];
+  actions_.push_back({action_kind::spawn, id_of_actor(a).value, term(static_cast<std::int64_t>(spawns_.size()))});
+  // Building the state runs user code (S's copy); if it throws, the turn
+  // rolls back and releases the slot with the other recorded actions.
+  if (spec.make_state) s.state = spec.make_state();
+  s.name = std::move(spec.name);
+  s.on_start = std::move(spec.on_start);
+  spawns_.push_back(std::move(spec));
+  return id_of_actor(a);
+}
+
+void vm_core::stop(actor_id who, reason why) {
+  actions_.push_back({action_kind::stop, who.value, why.as_term()});
+}
+
+void vm_core::rollback() {
+  for (auto& act : actions_) {
+    if (act.kind == action_kind::add_endpoint) release_endpoint(endpoint_id{act.id}.index());
+    if (act.kind == action_kind::spawn) release_actor(actor_id{act.id}.index());
+  }
+  actions_.clear();
+  spawns_.clear();
+}
+
+void vm_core::commit(std::uint32_t self) {
+  // Actions may enqueue spawns' and endpoints' effects; a spawned actor's
+  // on_start is only queued, so no user code runs during commit.
+  for (auto& act : actions_) {
+    switch (act.kind) {
+      case action_kind::add_endpoint: {
+        auto e = endpoint_id{act.id}.index();
+        if (actors_[endpoints_[e].owner].status == slot_status::live) activate_endpoint(e);
+        else release_endpoint(e);  // its actor stopped earlier in this turn
+        break;
+      }
+      case action_kind::remove_endpoint:
+        if (live_endpoint(act.id)) deactivate_endpoint(endpoint_id{act.id}.index(), act.payload);
+        break;
+      case action_kind::send:
+        route(act.payload, false);
+        break;
+      case action_kind::feedback:
+        route(act.payload, true);
+        break;
+      case action_kind::spawn:
+        activate_actor(actor_id{act.id}.index(),
+                       std::move(spawns_[static_cast<std::size_t>(act.payload.as_int())]));
+        break;
+      case action_kind::stop:
+        if (live_actor(actor_id{act.id})) terminate_actor(actor_id{act.id}.index(), act.payload);
+        break;
+    }
+  }
+  actions_.clear();
+  spawns_.clear();
+  auto& s = actors_[self];
+  if (s.status == slot_status::live && s.endpoint_count == 0 && !s.on_start)
+    terminate_actor(self, reason::quit().as_term());  // inert
+}
+
+// ---- delivering events ------------------------------------------------------
+
+template <class Invoke>
+void vm_core::run_turn(std::uint32_t a, Invoke&& invoke) {
+  ++stats_.turns;
+  turn_actor_ = a;
+  turn_base t(*this, id_of_actor(a), actors_[a].state.get());
+  try {
+    invoke(t);
+  } catch (const std::exception& e) {
+    rollback();
+    ++stats_.crashes;
+    terminate_actor(a, reason::crashed(e.what()).as_term());
+    turn_actor_ = no_slot;
+    return;
+  } catch (...) {
+    rollback();
+    ++stats_.crashes;
+    terminate_actor(a, reason::crashed("unknown exception").as_term());
+    turn_actor_ = no_slot;
+    return;
+  }
+  commit(a);
+  turn_actor_ = no_slot;
+}
+
+bool vm_core::step() {
+  if (queue_.empty()) return false;
+  queued_event ev = std::move(queue_.front());
+  queue_.pop_front();
+
+  if (ev.kind == event_kind::start) {
+    auto* s = live_actor(actor_id{ev.target});
+    if (!s || !s->on_start) {
+      ++stats_.events_dropped;
+      return true;
+    }
+    ++stats_.events_delivered;
+    auto start = std::move(s->on_start);
+    s->on_start = nullptr;
+    run_turn(actor_id{ev.target}.index(), [&](turn_base& t) { start(t); });
+    return true;
+  }
+
+  auto* ep = live_endpoint(ev.target);
+  if (!ep || !has_handler(*ep, ev.kind)) {
+    ++stats_.events_dropped;
+    return true;
+  }
+  ++stats_.events_delivered;
+  // Keep the handlers alive even if the turn removes the endpoint.
+  std::shared_ptr<const handler_set> hs = ep->handlers;
+  const term& pattern = ep->topic;  // slots live in a deque: stable
+  const endpoint_id id{ev.target};
+  switch (ev.kind) {
+    case event_kind::presence:
+      run_turn(ep->owner, [&](turn_base& t) {
+        hs->on_presence(t, presence(id, std::move(ev.topic), pattern));
+      });
+      break;
+    case event_kind::absence:
+      run_turn(ep->owner, [&](turn_base& t) {
+        hs->on_absence(t, absence(id, std::move(ev.topic), pattern, reason(std::move(ev.why))));
+      });
+      break;
+    case event_kind::message:
+    case event_kind::feedback:
+      run_turn(ep->owner, [&](turn_base& t) {
+        hs->on_message(t, message(id, std::move(ev.topic), pattern,
+                                  ev.kind == event_kind::feedback));
+      });
+      break;
+    case event_kind::start:
+      break;
+  }
+  return true;
+}
+
+}  // namespace agora::detail
