@@ -10,14 +10,13 @@ struct monitor_state {
   line_sink sink;
 };
 
-handlers<monitor_state> reporting(std::string_view side) {
-  std::string prefix(side);
+handlers<monitor_state> reporting(std::string prefix) {
   return {
       .on_presence = [prefix](turn<monitor_state>& t, const presence& p) {
-        t.state.sink("+ " + prefix + " " + p.flow().to_string());
+        t.state.sink("+ " + prefix + p.flow().to_string());
       },
       .on_absence = [prefix](turn<monitor_state>& t, const absence& a) {
-        t.state.sink("- " + prefix + " " + a.flow().to_string() + " " + a.why.to_string());
+        t.state.sink("- " + prefix + a.flow().to_string() + " " + a.why.to_string());
       },
       .on_message = [](turn<monitor_state>& t, const message& m) {
         t.state.sink((m.is_feedback ? "feedback " : "message ") + m.body().to_string());
@@ -28,11 +27,13 @@ handlers<monitor_state> reporting(std::string_view side) {
 }  // namespace
 
 actor_spec monitor(term topic, line_sink sink, std::string name) {
-  // The subscriber endpoint sees publishers and gets messages; the publisher
-  // endpoint sees subscribers and gets feedback.
-  return actor<monitor_state>{{std::move(sink)}, std::move(name)}
-      .subscribe(topic, reporting("publisher"), interest::everything)
-      .publish(topic, reporting("subscriber"), interest::everything);
+  return actor<monitor_state>{{std::move(sink)}, std::move(name)}.subscribe(
+      std::move(topic), reporting(""), interest::everything);
+}
+
+actor_spec demand_monitor(term topic, line_sink sink, std::string name) {
+  return actor<monitor_state>{{std::move(sink)}, std::move(name)}.publish(
+      std::move(topic), reporting("demand "), interest::everything);
 }
 
 }  // namespace agora::actors

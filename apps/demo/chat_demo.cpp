@@ -52,10 +52,9 @@ actor<user> chat_user(const std::string& name) {
 int main() {
   std::cout << "agora demo: a chat room where presence does the bookkeeping\n";
   runtime rt;
-  auto room = rt.spawn_vm("room", {actors::monitor("said(_, _)"_t,
-                                                   [](std::string_view line) {
-                                                     std::cout << "monitor: " << line << '\n';
-                                                   }),
+  auto print = [](std::string_view line) { std::cout << "monitor: " << line << '\n'; };
+  auto room = rt.spawn_vm("room", {actors::monitor("present(_)"_t, print),
+                                   actors::monitor("said(_, _)"_t, print),
                                    chat_user("alice"), chat_user("bob")});
   // Posts run in the room's VM in order; each is small enough that one slice
   // delivers all its consequences before the next runs.

@@ -272,3 +272,48 @@ TEST_CASE("routing index: differential test against a linear scan") {
   CHECK(ix.empty());
   CHECK(ix.node_count() == 1);
 }
+
+TEST_CASE("routing index: differential test with wide nodes (hashed children and entries)") {
+  std::mt19937_64 rng(99);
+  routing_index ix;
+  naive_index ref;
+  auto field = [&rng]() -> term {
+    if (test::coin(rng, 0.05)) return _;
+    return static_cast<int>(test::pick(rng, 300));
+  };
+  for (int op = 0; op < 40000; ++op) {
+    double r = std::uniform_real_distribution<double>(0, 1)(rng);
+    if (r < 0.5) {
+      term p = rec(test::coin(rng, 0.5) ? "t" : "u", field(), field());
+      auto e = static_cast<routing_index::entry>(test::pick(rng, 3000));
+      ix.add(p, e);
+      ref.add(p, e);
+    } else if (r < 0.9 && !ref.list.empty()) {
+      auto [p, e] = ref.list[test::pick(rng, ref.list.size())];
+      REQUIRE(ref.remove(p, e));
+      REQUIRE(ix.remove(p, e));
+    } else {
+      term m = rec(test::coin(rng, 0.5) ? "t" : "u", field(), field());
+      INFO("query ", show(m));
+      if (m.is_concrete()) CHECK(matching(ix, m) == ref.matching(m));
+      CHECK(overlapping(ix, m) == ref.overlapping(m));
+    }
+  }
+  // Everything under one topic: one big entry table.
+  for (int i = 0; i < 3000; ++i) {
+    ix.add(rec("t", 1, 1), static_cast<routing_index::entry>(i % 1000));
+    ref.add(rec("t", 1, 1), static_cast<routing_index::entry>(i % 1000));
+  }
+  CHECK(matching(ix, rec("t", 1, 1)) == ref.matching(rec("t", 1, 1)));
+  std::shuffle(ref.list.begin(), ref.list.end(), rng);
+  for (std::size_t i = 0; i < ref.list.size(); ++i) {
+    CHECK(ix.remove(ref.list[i].first, ref.list[i].second));
+    if (i % 512 == 0) {
+      naive_index rest{{ref.list.begin() + static_cast<std::ptrdiff_t>(i) + 1, ref.list.end()}};
+      CHECK(matching(ix, rec("t", 1, 1)) == rest.matching(rec("t", 1, 1)));
+      CHECK(overlapping(ix, rec("u", _, 7)) == rest.overlapping(rec("u", _, 7)));
+    }
+  }
+  CHECK(ix.empty());
+  CHECK(ix.node_count() == 1);
+}

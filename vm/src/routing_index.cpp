@@ -21,6 +21,7 @@
 #include <cstring>
 #include <functional>
 #include <new>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -418,30 +419,33 @@ struct state {
 };
 
 struct scratch {
+  // An open compound of the term being flattened: its items not yet emitted.
+  struct frame {
+    const term* next;
+    const term* end;
+    std::uint32_t opener;
+  };
   std::vector<qtok> flat;
-  std::vector<std::pair<std::span<const term>, std::uint32_t>> frames;
+  std::vector<frame> frames;
   std::vector<state> states;
   std::vector<node*> path;
 
   void flatten(const term& root) {
     flat.clear();
     frames.clear();
-    auto emit = [this](const term& t) {
+    const term* t = &root;
+    for (;;) {
       auto pos = static_cast<std::uint32_t>(flat.size());
-      flat.push_back({&t, pos + 1});
-      if (token_of(t) != tok::wildcard && t.size() > 0) frames.emplace_back(t.items(), pos);
-    };
-    emit(root);
-    while (!frames.empty()) {
-      auto& [rest, opener] = frames.back();
-      if (rest.empty()) {
-        flat[opener].end = static_cast<std::uint32_t>(flat.size());
+      flat.push_back({t, pos + 1});
+      auto items = t->items();  // empty for atoms, `_` and captures
+      if (!items.empty()) frames.push_back({items.data(), items.data() + items.size(), pos});
+      // Close the compounds whose items are all emitted.
+      while (!frames.empty() && frames.back().next == frames.back().end) {
+        flat[frames.back().opener].end = static_cast<std::uint32_t>(flat.size());
         frames.pop_back();
-        continue;
       }
-      const term& next = rest.front();
-      rest = rest.subspan(1);
-      emit(next);  // may invalidate rest/opener
+      if (frames.empty()) return;
+      t = frames.back().next++;
     }
   }
 };
@@ -477,18 +481,21 @@ struct routing_index::impl {
   class lease {
    public:
     explicit lease(const impl& i) : owner_(i.busy ? nullptr : &i) {
-      if (owner_) owner_->busy = true;
+      if (owner_)
+        owner_->busy = true;
+      else
+        local_.emplace();
     }
     ~lease() {
       if (owner_) owner_->busy = false;
     }
     lease(const lease&) = delete;
     lease& operator=(const lease&) = delete;
-    scratch& get() noexcept { return owner_ ? owner_->buffers : local_; }
+    scratch& get() noexcept { return owner_ ? owner_->buffers : *local_; }
 
    private:
     const impl* owner_;
-    scratch local_;
+    std::optional<scratch> local_;
   };
 
   // Deletes the empty nodes at the end of path (never the root).
@@ -563,21 +570,25 @@ void routing_index::for_each_match(const term& m, function_ref<void(entry)> f) c
   scratch& s = l.get();
   s.flatten(m);
   const auto last = static_cast<std::uint32_t>(s.flat.size());
-  auto& st = s.states;
-  st.clear();
-  st.push_back({&impl_->root, 0, 0});
-  while (!st.empty()) {
-    const state at = st.back();
-    st.pop_back();
+  auto& branches = s.states;  // wildcard edges still to explore
+  branches.clear();
+  state at{&impl_->root, 0, 0};
+  for (;;) {
     if (at.pos == last) {
       at.n->report(f);
-      continue;
+    } else {
+      const qtok& q = s.flat[at.pos];
+      if (const node* w = at.n->wild_child()) branches.push_back({w, q.end, 0});
+      // A wildcard in m (a flow) is only matched by a wildcard in a pattern.
+      const node* c = token_of(*q.t) == tok::wildcard ? nullptr : at.n->exact_child(*q.t);
+      if (c) {
+        at = {c, at.pos + 1, 0};
+        continue;
+      }
     }
-    const qtok& q = s.flat[at.pos];
-    if (const node* w = at.n->wild_child()) st.push_back({w, q.end, 0});
-    // A wildcard in m (a flow) is only matched by a wildcard in a pattern.
-    if (token_of(*q.t) == tok::wildcard) continue;
-    if (const node* c = at.n->exact_child(*q.t)) st.push_back({c, at.pos + 1, 0});
+    if (branches.empty()) return;
+    at = branches.back();
+    branches.pop_back();
   }
 }
 

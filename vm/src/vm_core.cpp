@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <exception>
 
 #include "agora/pattern.hpp"
@@ -151,6 +152,17 @@ std::uint32_t vm_core::fill_endpoint(std::uint32_t owner, endpoint_spec&& spec) 
   return e;
 }
 
+template <class Query>
+void vm_core::collect(Query&& query) {
+  found_.clear();
+  query([this](routing_index::entry id) { found_.push_back(id); });
+  auto by_slot = [](std::uint64_t a, std::uint64_t b) {
+    return endpoint_id{a}.index() < endpoint_id{b}.index();
+  };
+  if (!std::is_sorted(found_.begin(), found_.end(), by_slot))
+    std::sort(found_.begin(), found_.end(), by_slot);
+}
+
 void vm_core::activate_endpoint(std::uint32_t e) {
   auto& me = endpoints_[e];
   auto& owner = actors_[me.owner];
@@ -164,10 +176,11 @@ void vm_core::activate_endpoint(std::uint32_t e) {
 
   const std::uint64_t my_id = id_of_endpoint(e).value;
   auto& counterparts = me.role == role::publisher ? subscribers_ : publishers_;
-  counterparts.for_each_overlap(me.topic, [&](routing_index::entry other_id) {
+  collect([&](auto f) { counterparts.for_each_overlap(me.topic, f); });
+  for (std::uint64_t other_id : found_) {
     auto& other = endpoints_[endpoint_id{other_id}.index()];
     bool other_sees = sees(other, me), i_see = sees(me, other);
-    if (!other_sees && !i_see) return;
+    if (!other_sees && !i_see) continue;
     term flow = flow_of(other.topic, me.topic);
     auto count_up = [&](endpoint_slot& who, std::uint64_t who_id) {
       if (!who.flows) who.flows = std::make_unique<flow_counts>();
@@ -176,7 +189,7 @@ void vm_core::activate_endpoint(std::uint32_t e) {
     };
     if (other_sees) count_up(other, other_id);
     if (i_see) count_up(me, my_id);
-  });
+  }
   (me.role == role::publisher ? publishers_ : subscribers_).add(me.topic, my_id);
 }
 
@@ -185,18 +198,19 @@ void vm_core::deactivate_endpoint(std::uint32_t e, const term& why) {
   const std::uint64_t my_id = id_of_endpoint(e).value;
   (me.role == role::publisher ? publishers_ : subscribers_).remove(me.topic, my_id);
   auto& counterparts = me.role == role::publisher ? subscribers_ : publishers_;
-  counterparts.for_each_overlap(me.topic, [&](routing_index::entry other_id) {
+  collect([&](auto f) { counterparts.for_each_overlap(me.topic, f); });
+  for (std::uint64_t other_id : found_) {
     auto& other = endpoints_[endpoint_id{other_id}.index()];
-    if (!sees(other, me) || !other.flows) return;
+    if (!sees(other, me) || !other.flows) continue;
     term flow = flow_of(other.topic, me.topic);
     auto it = other.flows->find(flow);
-    if (it == other.flows->end()) return;
+    if (it == other.flows->end()) continue;
     if (--it->second == 0) {
       other.flows->erase(it);
       if (has_handler(other, event_kind::absence))
         enqueue(other_id, event_kind::absence, std::move(flow), why);
     }
-  });
+  }
 
   auto& owner = actors_[me.owner];
   if (me.prev != no_slot) endpoints_[me.prev].next = me.next;
@@ -210,9 +224,9 @@ void vm_core::deactivate_endpoint(std::uint32_t e, const term& why) {
 void vm_core::route(const term& m, bool feedback) {
   auto& targets = feedback ? publishers_ : subscribers_;
   const auto kind = feedback ? event_kind::feedback : event_kind::message;
-  targets.for_each_match(m, [&](routing_index::entry id) {
+  collect([&](auto f) { targets.for_each_match(m, f); });
+  for (std::uint64_t id : found_)
     if (has_handler(endpoints_[endpoint_id{id}.index()], kind)) enqueue(id, kind, m);
-  });
 }
 
 // ---- actors -----------------------------------------------------------------

@@ -116,6 +116,10 @@ class vm_core final : public turn_sink {
   void activate_actor(std::uint32_t a, actor_spec&& spec);
   void terminate_actor(std::uint32_t a, const term& why);
   void route(const term& m, bool feedback);
+  /// Fills found_ with the entries f reports, in creation (slot) order, so
+  /// that delivery order does not depend on the index's internal layout.
+  template <class Query>
+  void collect(Query&& query);
   void commit(std::uint32_t actor);
   void rollback();
 
@@ -135,6 +139,7 @@ class vm_core final : public turn_sink {
   routing_index publishers_;
   routing_index subscribers_;
   std::deque<queued_event> queue_;
+  std::vector<std::uint64_t> found_;  // scratch: endpoints a query reported
 
   // the running turn
   std::uint32_t turn_actor_ = no_slot;

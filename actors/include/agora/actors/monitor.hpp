@@ -1,23 +1,29 @@
-// agora::actors::monitor — an invisible observer that reports, as lines of
-// text, every flow of a topic appearing and disappearing and every message
-// and feedback matching it. Useful for transcripts, logs and debugging.
+// Invisible observers that report, as lines of text, what happens on a topic.
+// Useful for transcripts, logs and debugging.
 //
 //   vm.spawn(agora::actors::monitor(rec("present", _), [](std::string_view line) {
 //     std::cout << line << '\n';
 //   }));
 //
-// Lines look like:
-//   + publisher present("alice")
-//   - publisher present("alice") quit
+// monitor(topic): publishers of overlapping topics appearing and leaving, and
+// every message matching topic:
+//   + present("alice")
+//   - present("alice") quit
 //   message said("alice", "hi")
+//
+// demand_monitor(topic): subscribers (the demand side) appearing and leaving,
+// and every feedback matching topic:
+//   + demand chan(_)
+//   - demand chan(_) crashed("...")
 //   feedback credit(3)
 //
-// Its endpoints have interest `everything`, so it sees participants and
-// observers of both roles, and nobody but other `everything` endpoints
-// sees it.
+// Both use interest `everything`: they see participants and observers, and
+// only other `everything` endpoints see them. (So a monitor and a
+// demand_monitor on overlapping topics see each other.)
 #pragma once
 
 #include <functional>
+#include <string>
 #include <string_view>
 
 #include "agora/actor.hpp"
@@ -28,5 +34,6 @@ namespace agora::actors {
 using line_sink = std::function<void(std::string_view line)>;
 
 actor_spec monitor(term topic, line_sink sink, std::string name = "monitor");
+actor_spec demand_monitor(term topic, line_sink sink, std::string name = "demand-monitor");
 
 }  // namespace agora::actors

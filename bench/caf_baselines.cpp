@@ -1,0 +1,106 @@
+// CAF 0.17 baselines: the only bench translation unit that includes CAF.
+#include "caf_baselines.hpp"
+
+#include <caf/all.hpp>
+
+#include <chrono>
+#include <latch>
+#include <string>
+#include <thread>
+
+#include "report.hpp"
+
+namespace agora_bench {
+
+namespace {
+
+/// One actor system per baseline, configured like agora::runtime does.
+struct caf_system {
+  explicit caf_system(std::size_t threads) : config(make_config(threads)), system(config) {}
+
+  static caf::actor_system_config make_config(std::size_t threads) {
+    caf::actor_system_config c;
+    if (threads != 0) c.set("scheduler.max-threads", threads);
+    c.set("logger.console", caf::atom("none"));
+    return c;
+  }
+
+  caf::actor_system_config config;
+  caf::actor_system system;
+};
+
+// ---- fan-out through a local group ---------------------------------------------
+
+struct counter_state {
+  std::size_t left = 0;  // messages still to count
+};
+
+/// Joins the group at spawn (spawn_in_group), counts `expect` messages, then
+/// signals `done` and quits (which leaves the group).
+caf::behavior group_subscriber(caf::stateful_actor<counter_state>* self, std::size_t expect,
+                               std::latch* done) {
+  self->state.left = expect;
+  return {
+      [=](int) {
+        if (--self->state.left == 0) {
+          done->count_down();
+          self->quit();
+        }
+      },
+  };
+}
+
+}  // namespace
+
+std::vector<double> caf_group_fanout_seconds(const std::vector<caf_fanout_case>& cases, int reps,
+                                             std::size_t threads) {
+  caf_system cs(threads);
+  auto& sys = cs.system;
+  std::vector<double> best;
+  int group_no = 0;
+  for (const auto& c : cases) {
+    best.push_back(best_of(reps, [&] {
+      // Setup (untimed): a fresh group and n subscribers that joined it.
+      auto grp = sys.groups().get_local("agora-bench-fanout-" + std::to_string(group_no++));
+      std::latch done(static_cast<std::ptrdiff_t>(c.subscribers));
+      for (std::size_t i = 0; i < c.subscribers; ++i)
+        sys.spawn_in_group(grp, group_subscriber, c.messages, &done);
+      // Timed: publish, until every subscriber has counted every message.
+      auto start = bench_clock::now();
+      for (std::size_t m = 0; m < c.messages; ++m) caf::anon_send(grp, static_cast<int>(m));
+      done.wait();
+      double s = seconds_since(start);
+      sys.await_all_actors_done();  // the subscribers quit after counting
+      return s;
+    }));
+  }
+  return best;
+}
+
+// ---- memory of idle actors -----------------------------------------------------
+
+double caf_idle_actor_bytes(std::size_t count, std::size_t threads) {
+  caf_system cs(threads);
+  auto& sys = cs.system;
+  std::vector<caf::actor> keep;  // the handles are the harness's, not the actors'
+  keep.reserve(count);
+  std::latch started(static_cast<std::ptrdiff_t>(count));
+  auto idle = [&started](caf::event_based_actor*) -> caf::behavior {
+    started.count_down();
+    return {[](int) {}};
+  };
+  // Let the scheduler's threads finish their own start-up allocations.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const std::size_t before = heap_in_use();
+  for (std::size_t i = 0; i < count; ++i) keep.push_back(sys.spawn(idle));
+  started.wait();
+  // The last actors set their behavior just after counting down.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const std::size_t after = heap_in_use();
+  for (auto& a : keep) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  keep.clear();
+  sys.await_all_actors_done();
+  return (static_cast<double>(after) - static_cast<double>(before)) / static_cast<double>(count);
+}
+
+}  // namespace agora_bench
