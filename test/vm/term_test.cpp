@@ -87,3 +87,12 @@ TEST_CASE("copies share, moves leave false") {
   CHECK(b == c);
   CHECK(a == term(false));
 }
+
+TEST_CASE("very deep terms are destroyed without recursion") {
+  term t = 0;
+  for (int i = 0; i < 1'000'000; ++i) t = (i % 2) ? seq(t) : rec("n", t, "payload of more than fourteen bytes");
+  term shared = t[0];  // a shared subterm survives its parent
+  t = term();
+  CHECK(shared.is_record("n", 2));
+  CHECK(shared[0].is_sequence());
+}

@@ -118,7 +118,7 @@ TEST_CASE("non-exception throws and state type mismatches crash cleanly") {
       "y"_t, handlers<int>{}).on_start([](turn<int>& t) {
     // A handler written for another state type, added at run time.
     t.add({"y"_t, role::subscriber, interest::participant,
-           erase_handlers(handlers<other>{.on_message = [](turn<other>&, const message&) {}})});
+           make_handlers(handlers<other>{.on_message = [](turn<other>&, const message&) {}}).erased()});
   }));
   v.run();
   v.send("x"_t);

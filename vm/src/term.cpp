@@ -189,15 +189,35 @@ void term::release() noexcept {
   if (!on_heap()) return;
   detail::node* n = node_ptr();
   if (n->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-  if (kind() == kind::sequence || kind() == kind::record) {
-    auto* c = static_cast<detail::compound_node*>(n);
-    term* it = c->items();
-    for (std::uint32_t i = 0; i < c->size; ++i) it[i].~term();
-    c->~compound_node();
-  } else {
+  if (kind() != kind::sequence && kind() != kind::record) {
     static_cast<detail::text_node*>(n)->~text_node();
+    ::operator delete(n);
+    return;
   }
-  ::operator delete(n);
+  // Compound nodes are freed iteratively, so that dropping a very deep term
+  // cannot overflow the stack. Dead nodes are chained through their (no
+  // longer needed) hash field: no allocation in a destructor.
+  auto* dead = static_cast<detail::compound_node*>(n);
+  dead->hash = 0;
+  while (dead) {
+    auto* c = dead;
+    dead = reinterpret_cast<detail::compound_node*>(c->hash);
+    term* it = c->items();
+    for (std::uint32_t i = 0; i < c->size; ++i) {
+      term& child = it[i];
+      if (child.kind() == kind::sequence || child.kind() == kind::record) {
+        auto* cn = static_cast<detail::compound_node*>(child.node_ptr());
+        if (cn->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+          cn->hash = reinterpret_cast<std::size_t>(dead);
+          dead = cn;
+        }
+        child.set_kind(kind::boolean);  // released by hand: make the destructor a no-op
+      }
+      child.~term();
+    }
+    c->~compound_node();
+    ::operator delete(c);
+  }
 }
 
 // ---- inspection -------------------------------------------------------------

@@ -28,9 +28,9 @@ term flow_of(const term& p, const term& q) {
 bool has_handler(const endpoint_slot& ep, event_kind k) noexcept {
   if (!ep.handlers) return false;
   switch (k) {
-    case event_kind::presence: return static_cast<bool>(ep.handlers->on_presence);
-    case event_kind::absence: return static_cast<bool>(ep.handlers->on_absence);
-    default: return static_cast<bool>(ep.handlers->on_message);
+    case event_kind::presence: return ep.handlers->has_presence;
+    case event_kind::absence: return ep.handlers->has_absence;
+    default: return ep.handlers->has_message;
   }
 }
 
@@ -65,9 +65,9 @@ std::uint32_t vm_core::reserve_actor() {
 void vm_core::release_actor(std::uint32_t a) {
   auto& s = actors_[a];
   s.state.reset();
-  s.on_start = nullptr;
-  s.name.clear();
-  s.name.shrink_to_fit();
+  if (s.named) names_.erase(a);
+  if (s.start_pending) starts_.erase(a);
+  s.named = s.start_pending = false;
   s.first_endpoint = no_slot;
   s.endpoint_count = 0;
   ++s.generation;
@@ -124,7 +124,8 @@ bool vm_core::alive(actor_id a) const noexcept { return live_actor(a) != nullptr
 
 std::string_view vm_core::actor_name(actor_id a) const noexcept {
   auto* s = live_actor(a);
-  return s ? std::string_view(s->name) : std::string_view();
+  if (!s || !s->named) return {};
+  return names_.find(a.index())->second;
 }
 
 vm_stats vm_core::stats() const noexcept {
@@ -237,9 +238,9 @@ void vm_core::activate_actor(std::uint32_t a, actor_spec&& spec) {
   ++live_actors_;
   const actor_id id = id_of_actor(a);
   // The first turn comes before any event caused by the initial endpoints.
-  if (s.on_start) enqueue(id.value, event_kind::start, {});
+  if (s.start_pending) enqueue(id.value, event_kind::start, {});
   for (auto& ep : spec.endpoints) activate_endpoint(fill_endpoint(a, std::move(ep)));
-  if (s.endpoint_count == 0 && !s.on_start) terminate_actor(a, reason::quit().as_term());
+  if (s.endpoint_count == 0 && !s.start_pending) terminate_actor(a, reason::quit().as_term());
 }
 
 void vm_core::terminate_actor(std::uint32_t a, const term& why) {
@@ -247,6 +248,18 @@ void vm_core::terminate_actor(std::uint32_t a, const term& why) {
     deactivate_endpoint(actors_[a].first_endpoint, why);
   --live_actors_;
   release_actor(a);
+}
+
+void vm_core::set_identity(std::uint32_t a, actor_spec& spec) {
+  auto& s = actors_[a];
+  if (!spec.name.empty()) {
+    names_[a] = std::move(spec.name);
+    s.named = true;
+  }
+  if (spec.on_start) {
+    starts_[a] = std::move(spec.on_start);
+    s.start_pending = true;
+  }
 }
 
 actor_id vm_core::spawn_now(actor_spec spec) {
@@ -258,8 +271,7 @@ actor_id vm_core::spawn_now(actor_spec spec) {
     release_actor(a);
     throw;
   }
-  s.name = std::move(spec.name);
-  s.on_start = std::move(spec.on_start);
+  set_identity(a, spec);
   actor_id id = id_of_actor(a);
   activate_actor(a, std::move(spec));
   return id;
@@ -316,8 +328,7 @@ actor_id vm_core::spawn(actor_spec spec) {
   // Building the state runs user code (S's copy); if it throws, the turn
   // rolls back and releases the slot with the other recorded actions.
   if (spec.make_state) s.state = spec.make_state();
-  s.name = std::move(spec.name);
-  s.on_start = std::move(spec.on_start);
+  set_identity(a, spec);
   spawns_.push_back(std::move(spec));
   return id_of_actor(a);
 }
@@ -367,7 +378,7 @@ void vm_core::commit(std::uint32_t self) {
   actions_.clear();
   spawns_.clear();
   auto& s = actors_[self];
-  if (s.status == slot_status::live && s.endpoint_count == 0 && !s.on_start)
+  if (s.status == slot_status::live && s.endpoint_count == 0 && !s.start_pending)
     terminate_actor(self, reason::quit().as_term());  // inert
 }
 
@@ -404,13 +415,14 @@ bool vm_core::step() {
 
   if (ev.kind == event_kind::start) {
     auto* s = live_actor(actor_id{ev.target});
-    if (!s || !s->on_start) {
+    if (!s || !s->start_pending) {
       ++stats_.events_dropped;
       return true;
     }
     ++stats_.events_delivered;
-    auto start = std::move(s->on_start);
-    s->on_start = nullptr;
+    auto node = starts_.extract(actor_id{ev.target}.index());
+    auto start = std::move(node.mapped());
+    s->start_pending = false;
     run_turn(actor_id{ev.target}.index(), [&](turn_base& t) { start(t); });
     return true;
   }

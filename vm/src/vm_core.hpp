@@ -38,15 +38,17 @@ struct endpoint_slot {
   slot_status status = slot_status::free;
 };
 
+// Kept small: 100,000 idle actors should cost little. Names and pending
+// first turns live in side tables, since most actors have neither for long.
 struct actor_slot {
   std::unique_ptr<state_base> state;
-  std::function<void(turn_base&)> on_start;  // pending first turn
-  std::string name;
   std::uint32_t generation = 0;
   std::uint32_t first_endpoint = no_slot;
   std::uint32_t endpoint_count = 0;
   std::uint32_t next_free = no_slot;
   slot_status status = slot_status::free;
+  bool named = false;
+  bool start_pending = false;
 };
 
 enum class event_kind : std::uint8_t { start, presence, absence, message, feedback };
@@ -99,6 +101,7 @@ class vm_core final : public turn_sink {
   std::uint32_t reserve_endpoint();
   void release_actor(std::uint32_t a);
   void release_endpoint(std::uint32_t e);
+  void set_identity(std::uint32_t a, actor_spec& spec);
   actor_slot* live_actor(actor_id a) noexcept;
   const actor_slot* live_actor(actor_id a) const noexcept;
   endpoint_slot* live_endpoint(std::uint64_t id) noexcept;
@@ -131,6 +134,8 @@ class vm_core final : public turn_sink {
   std::string name_;
   std::deque<actor_slot> actors_;        // deque: slots never move
   std::deque<endpoint_slot> endpoints_;
+  std::unordered_map<std::uint32_t, std::string> names_;  // by actor slot
+  std::unordered_map<std::uint32_t, std::function<void(turn_base&)>> starts_;
   std::uint32_t free_actor_ = no_slot;
   std::uint32_t free_endpoint_ = no_slot;
   std::size_t live_actors_ = 0;

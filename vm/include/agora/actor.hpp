@@ -64,11 +64,15 @@ class turn_sink {
 }  // namespace detail
 
 /// The type-erased handlers of one endpoint. Shared between all endpoints
-/// made from the same spec, so spawning many alike actors is cheap.
-struct handler_set {
-  std::function<void(turn_base&, const presence&)> on_presence;
-  std::function<void(turn_base&, const absence&)> on_absence;
-  std::function<void(turn_base&, const message&)> on_message;
+/// made from the same spec (or the same shared_handlers), so spawning many
+/// alike actors is cheap.
+class handler_set {
+ public:
+  virtual ~handler_set() = default;
+  virtual void on_presence(turn_base& t, const presence& e) const = 0;
+  virtual void on_absence(turn_base& t, const absence& e) const = 0;
+  virtual void on_message(turn_base& t, const message& e) const = 0;
+  bool has_presence = false, has_absence = false, has_message = false;
 };
 
 /// An endpoint to declare: topic pattern × role × interest × handlers.
@@ -153,8 +157,54 @@ struct handlers {
   std::function<void(turn<S>&, const message&)> on_message;
 };
 
+namespace detail {
 template <class S>
-std::shared_ptr<const handler_set> erase_handlers(handlers<S> h);
+class typed_handler_set final : public handler_set {
+ public:
+  explicit typed_handler_set(handlers<S> h) : h_(std::move(h)) {
+    has_presence = static_cast<bool>(h_.on_presence);
+    has_absence = static_cast<bool>(h_.on_absence);
+    has_message = static_cast<bool>(h_.on_message);
+  }
+  void on_presence(turn_base& b, const presence& e) const override {
+    turn<S> t(b);
+    h_.on_presence(t, e);
+  }
+  void on_absence(turn_base& b, const absence& e) const override {
+    turn<S> t(b);
+    h_.on_absence(t, e);
+  }
+  void on_message(turn_base& b, const message& e) const override {
+    turn<S> t(b);
+    h_.on_message(t, e);
+  }
+
+ private:
+  handlers<S> h_;
+};
+}  // namespace detail
+
+/// Handlers made once and shared by every endpoint that uses them — the way
+/// to spawn many alike actors without a copy of the handlers each:
+///   static const auto inbox_handlers = make_handlers<session>({.on_message = ...});
+///   for (...) vm.spawn(actor<session>{{id}}.subscribe(rec("inbox", id), inbox_handlers));
+template <class S>
+class shared_handlers {
+ public:
+  explicit shared_handlers(handlers<S> h)
+      : set_(h.on_presence || h.on_absence || h.on_message
+                 ? std::make_shared<const detail::typed_handler_set<S>>(std::move(h))
+                 : nullptr) {}
+  const std::shared_ptr<const handler_set>& erased() const noexcept { return set_; }
+
+ private:
+  std::shared_ptr<const handler_set> set_;
+};
+
+template <class S>
+shared_handlers<S> make_handlers(handlers<S> h) {
+  return shared_handlers<S>(std::move(h));
+}
 
 /// A turn of an actor whose state is S: the actions of turn_base plus typed
 /// access to the state and to endpoints with typed handlers.
@@ -167,35 +217,21 @@ class turn : public turn_base {
 
   endpoint_id subscribe(term topic, handlers<S> h = {},
                         agora::interest i = interest::participant) {
-    return add({std::move(topic), role::subscriber, i, erase_handlers(std::move(h))});
+    return subscribe(std::move(topic), shared_handlers<S>(std::move(h)), i);
+  }
+  endpoint_id subscribe(term topic, const shared_handlers<S>& h,
+                        agora::interest i = interest::participant) {
+    return add({std::move(topic), role::subscriber, i, h.erased()});
   }
   endpoint_id publish(term topic, handlers<S> h = {},
                       agora::interest i = interest::participant) {
-    return add({std::move(topic), role::publisher, i, erase_handlers(std::move(h))});
+    return publish(std::move(topic), shared_handlers<S>(std::move(h)), i);
+  }
+  endpoint_id publish(term topic, const shared_handlers<S>& h,
+                      agora::interest i = interest::participant) {
+    return add({std::move(topic), role::publisher, i, h.erased()});
   }
 };
-
-template <class S>
-std::shared_ptr<const handler_set> erase_handlers(handlers<S> h) {
-  if (!h.on_presence && !h.on_absence && !h.on_message) return nullptr;
-  auto set = std::make_shared<handler_set>();
-  if (h.on_presence)
-    set->on_presence = [f = std::move(h.on_presence)](turn_base& b, const presence& e) {
-      turn<S> t(b);
-      f(t, e);
-    };
-  if (h.on_absence)
-    set->on_absence = [f = std::move(h.on_absence)](turn_base& b, const absence& e) {
-      turn<S> t(b);
-      f(t, e);
-    };
-  if (h.on_message)
-    set->on_message = [f = std::move(h.on_message)](turn_base& b, const message& e) {
-      turn<S> t(b);
-      f(t, e);
-    };
-  return set;
-}
 
 template <class F, class S, class Event>
 concept event_handler = std::invocable<F&, turn<S>&, const Event&>;
@@ -222,23 +258,37 @@ class actor {
   /// A subscriber endpoint: receives messages matching `topic`, sees
   /// publishers of overlapping topics come and go.
   actor& subscribe(term topic, handlers<S> h = {}, interest i = interest::participant) & {
-    spec_.endpoints.push_back(
-        {std::move(topic), role::subscriber, i, erase_handlers(std::move(h))});
+    return subscribe(std::move(topic), shared_handlers<S>(std::move(h)), i);
+  }
+  actor& subscribe(term topic, const shared_handlers<S>& h,
+                   interest i = interest::participant) & {
+    spec_.endpoints.push_back({std::move(topic), role::subscriber, i, h.erased()});
     return *this;
   }
   actor&& subscribe(term topic, handlers<S> h = {}, interest i = interest::participant) && {
     return std::move(subscribe(std::move(topic), std::move(h), i));
   }
+  actor&& subscribe(term topic, const shared_handlers<S>& h,
+                    interest i = interest::participant) && {
+    return std::move(subscribe(std::move(topic), h, i));
+  }
 
   /// A publisher endpoint: announces `topic`, sees subscribers come and go,
   /// receives feedback matching `topic`.
   actor& publish(term topic, handlers<S> h = {}, interest i = interest::participant) & {
-    spec_.endpoints.push_back(
-        {std::move(topic), role::publisher, i, erase_handlers(std::move(h))});
+    return publish(std::move(topic), shared_handlers<S>(std::move(h)), i);
+  }
+  actor& publish(term topic, const shared_handlers<S>& h,
+                 interest i = interest::participant) & {
+    spec_.endpoints.push_back({std::move(topic), role::publisher, i, h.erased()});
     return *this;
   }
   actor&& publish(term topic, handlers<S> h = {}, interest i = interest::participant) && {
     return std::move(publish(std::move(topic), std::move(h), i));
+  }
+  actor&& publish(term topic, const shared_handlers<S>& h,
+                  interest i = interest::participant) && {
+    return std::move(publish(std::move(topic), h, i));
   }
 
   /// Shorthand: subscribe to `topic` and handle its messages with f.

@@ -1,0 +1,68 @@
+// agora-bench [--only NAME]... [--quick] [--reps N] [--caf-threads N]
+//
+// Runs the benchmarks (routing, fanout, churn, memory) and prints one JSON
+// line per figure on stdout:
+//   {"bench":"routing","metric":"msgs_per_s_10","value":12345678,"unit":"msg/s"}
+// Baselines (CAF 0.17) run in the same process, and ratios are reported, so
+// figures from a noisy shared machine stay comparable.
+#include <CLI/CLI.hpp>
+
+#include <exception>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "report.hpp"
+
+namespace {
+
+struct benchmark {
+  std::string name;
+  void (*run)(const agora_bench::options&);
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace agora_bench;
+  const std::vector<benchmark> all = {
+      {"routing", bench_routing},
+      {"fanout", bench_fanout},
+      {"churn", bench_churn},
+      {"memory", bench_memory},
+  };
+  std::vector<std::string> names;
+  for (const auto& b : all) names.push_back(b.name);
+
+  options opt;
+  std::vector<std::string> only;
+  CLI::App app{"agora-bench: agora throughput, churn and memory, side by side with CAF 0.17.\n"
+               "Prints one JSON line per figure: {\"bench\", \"metric\", \"value\", \"unit\"}."};
+  app.add_option("--only", only, "run only this benchmark (repeatable)")
+      ->check(CLI::IsMember(names));
+  app.add_flag("--quick", opt.quick, "small iteration counts: a smoke run, not a measurement");
+  app.add_option("--reps", opt.reps, "timed repetitions per figure; the best is reported")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--caf-threads", opt.caf_threads,
+                 "CAF scheduler threads for the baselines (0: one per core)")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  if (opt.quick && app.count("--reps") == 0) opt.reps = 2;
+
+  int failures = 0;
+  for (const auto& b : all) {
+    if (!only.empty() && std::find(only.begin(), only.end(), b.name) == only.end()) continue;
+    note("{} ...", b.name);
+    auto start = bench_clock::now();
+    try {
+      b.run(opt);
+    } catch (const std::exception& e) {
+      note("{} FAILED: {}", b.name, e.what());
+      ++failures;
+      continue;
+    }
+    note("{} done in {:.1f} s", b.name, seconds_since(start));
+  }
+  return failures == 0 ? 0 : 1;
+}
