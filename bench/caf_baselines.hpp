@@ -4,21 +4,28 @@
 #pragma once
 
 #include <cstddef>
-#include <vector>
+#include <memory>
 
 namespace agora_bench {
 
-/// Fan-out through a CAF local group (`system.groups().get_local(...)`): for
-/// each n in `subscribers`, n event-based actors join a fresh group and count;
-/// the main thread `anon_send`s `messages_for(n)` ints to the group; the clock
-/// stops when every subscriber has counted every message. Best of `reps`
-/// seconds per n, in the order of `subscribers`. One actor_system for all.
-struct caf_fanout_case {
-  std::size_t subscribers;
-  std::size_t messages;
+/// Fan-out through CAF local groups (`system.groups().get_local(...)`), one
+/// actor system for the whole benchmark. Each run(): n event-based actors
+/// join a fresh group (untimed); then, timed, the calling thread
+/// `anon_send`s `messages` ints to the group and waits until every
+/// subscriber has counted every message. Returns the timed seconds.
+class caf_group_fanout {
+ public:
+  explicit caf_group_fanout(std::size_t threads);
+  ~caf_group_fanout();
+  caf_group_fanout(const caf_group_fanout&) = delete;
+  caf_group_fanout& operator=(const caf_group_fanout&) = delete;
+
+  double run(std::size_t subscribers, std::size_t messages);
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
 };
-std::vector<double> caf_group_fanout_seconds(const std::vector<caf_fanout_case>& cases, int reps,
-                                             std::size_t threads);
 
 /// Heap bytes per idle event-based actor (trivial behavior), over `count`
 /// actors spawned and initialised, measured with mallinfo2 like agora's.

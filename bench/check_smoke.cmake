@@ -3,6 +3,7 @@
 # with exactly the keys bench, metric (strings), value (a number) and unit
 # (a string), covering every benchmark.
 #   cmake -DBENCH=path/to/agora-bench -P check_smoke.cmake
+cmake_minimum_required(VERSION 3.22)
 if(NOT BENCH)
   message(FATAL_ERROR "usage: cmake -DBENCH=<agora-bench> -P check_smoke.cmake")
 endif()

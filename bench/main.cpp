@@ -7,14 +7,24 @@
 // figures from a noisy shared machine stay comparable.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <exception>
-#include <functional>
+#include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "report.hpp"
 
 namespace {
+
+/// The 1-minute load average, for the record: figures taken on a busy,
+/// shared machine are noisy, and the note says how busy it was.
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string one;
+  return in >> one ? one : "?";
+}
 
 struct benchmark {
   std::string name;
@@ -50,6 +60,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (opt.quick && app.count("--reps") == 0) opt.reps = 2;
 
+  note("{} hardware threads, load average {}, {} repetitions per figure (best reported)",
+       std::thread::hardware_concurrency(), load_average(), opt.reps);
   int failures = 0;
   for (const auto& b : all) {
     if (!only.empty() && std::find(only.begin(), only.end(), b.name) == only.end()) continue;
@@ -62,7 +74,7 @@ int main(int argc, char** argv) {
       ++failures;
       continue;
     }
-    note("{} done in {:.1f} s", b.name, seconds_since(start));
+    note("{} done in {:.1f} s (load average {})", b.name, seconds_since(start), load_average());
   }
   return failures == 0 ? 0 : 1;
 }

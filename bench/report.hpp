@@ -21,7 +21,7 @@ namespace agora_bench {
 
 struct options {
   bool quick = false;       // smaller iteration counts (smoke run)
-  int reps = 5;             // timed repetitions per figure; the best is reported
+  int reps = 9;             // timed repetitions per figure; the best is reported
   std::size_t caf_threads = 0;  // CAF scheduler threads; 0: one per core
 };
 

@@ -60,6 +60,7 @@
 #include "agora/binary.hpp"
 
 #include <bit>
+#include <cmath>
 #include <fmt/format.h>
 #include <limits>
 #include <utility>
@@ -103,16 +104,7 @@ std::uint64_t zigzag(std::int64_t v) noexcept {
 }
 
 std::int64_t unzigzag(std::uint64_t u) noexcept {
-  return static_cast<std::int64_t>((u >> 1) ^ (~(u & 1) + 1));
-}
-
-major_type text_major(kind k) noexcept {
-  switch (k) {
-    case kind::string: return major_string;
-    case kind::bytes: return major_bytes;
-    case kind::symbol: return major_symbol;
-    default: return major_capture;
-  }
+  return static_cast<std::int64_t>((u >> 1) ^ (0 - (u & 1)));
 }
 
 // ---- encoder ----------------------------------------------------------------
@@ -142,6 +134,11 @@ class writer {
     out_.insert(out_.end(), p, p + s.size());
   }
 
+  void text(major_type m, std::string_view s) {
+    head(m, s.size());
+    octets(s);
+  }
+
   // Writes t, except for the items of a sequence or record.
   void shallow(const term& t) {
     switch (t.kind()) {
@@ -158,17 +155,17 @@ class writer {
         break;
       }
       case kind::string:
-      case kind::bytes:
-      case kind::symbol:
-      case kind::capture: {
-        auto s = t.kind() == kind::string   ? t.as_string()
-                 : t.kind() == kind::bytes  ? t.as_bytes()
-                 : t.kind() == kind::symbol ? t.as_symbol()
-                                            : t.capture_name();
-        head(text_major(t.kind()), s.size());
-        octets(s);
+        text(major_string, t.as_string());
         break;
-      }
+      case kind::bytes:
+        text(major_bytes, t.as_bytes());
+        break;
+      case kind::symbol:
+        text(major_symbol, t.as_symbol());
+        break;
+      case kind::capture:
+        text(major_capture, t.capture_name());
+        break;
       case kind::sequence:
         head(major_sequence, t.size());
         break;
@@ -354,7 +351,7 @@ class reader {
           bits |= static_cast<std::uint64_t>(in_[pos_ + i]) << (8 * i);
         pos_ += 8;
         const double d = std::bit_cast<double>(bits);
-        if (d != d && bits != canonical_nan)
+        if (std::isnan(d) && bits != canonical_nan)
           fail(at, fmt::format("non-canonical NaN 0x{:016x} (the only NaN is 0x{:016x})", bits,
                                canonical_nan));
         return term(d);

@@ -1,12 +1,12 @@
 // Matching and intersection of patterns.
 //
-// Depth: these functions recurse over the nesting of the terms, but loop
-// (instead of recursing) on the last item of every compound, so right-nested
-// chains such as cons(x, cons(y, ...)) of any length cost no stack. Other
-// shapes recurse once per level of nesting; a frame is well under 100 bytes,
-// so tens of thousands of levels fit in a default stack. Terms that deep can
-// only be built programmatically (the decoders bound depth), and term's own
-// destructor and operator== recurse per level too.
+// Depth: the predicates (matches, overlaps, match) recurse over the nesting
+// of the terms but loop on the last item of every compound, so right-nested
+// chains such as cons(x, cons(y, ...)) cost no stack at any length; other
+// shapes take one small frame per level, which is fine for the thousands of
+// levels a term can reasonably have (decoders bound depth; term's own
+// destructor and operator== recurse per level too). overlap() and
+// strip_captures() build terms, so they use an explicit stack instead.
 #include "agora/pattern.hpp"
 
 #include <fmt/format.h>
@@ -43,61 +43,30 @@ bool bind(const term& pattern, const term& value, bindings& out) {
   }
 }
 
-// Sets `out` to p without captures; returns false (leaving `out` alone) when
-// there is nothing to change, so unchanged subterms are shared, not rebuilt.
-bool strip(const term& p, term& out) {
-  if (p.is_concrete() || p.is_wildcard()) return false;
-  if (p.is_capture()) {
-    out = _;
-    return true;
-  }
-  auto items = p.items();
-  std::vector<term> stripped;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    term s;
-    if (!strip(items[i], s)) {
-      if (!stripped.empty()) stripped.push_back(items[i]);
-      continue;
-    }
-    if (stripped.empty()) {
-      stripped.reserve(items.size());
-      stripped.assign(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(i));
-    }
-    stripped.push_back(std::move(s));
-  }
-  if (stripped.empty()) return false;  // only wildcards inside
-  out = p.is_record() ? term::record(p.label_term(), stripped)
-                      : term::sequence(std::move(stripped));
-  return true;
+term rebuild(const term& like, std::vector<term>&& items) {
+  return like.is_record() ? term::record(like.label_term(), items)
+                          : term::sequence(std::move(items));
 }
 
-bool meet(const term& p, const term& q, term& out) {
+enum class step { fail, done, descend };
+
+// One pair of subterms of overlap(), decided without descending if possible.
+step meet_step(const term& p, const term& q, term& out) {
   if (is_hole(p)) {
     out = strip_captures(q);
-    return true;
+    return step::done;
   }
   if (is_hole(q)) {
     out = strip_captures(p);
-    return true;
+    return step::done;
   }
-  if (p.is_concrete()) {
-    if (!matches(q, p)) return false;
-    out = p;
-    return true;
+  if (p.is_concrete() || q.is_concrete()) {
+    const term& c = p.is_concrete() ? p : q;
+    if (!matches(p.is_concrete() ? q : p, c)) return step::fail;
+    out = c;
+    return step::done;
   }
-  if (q.is_concrete()) {
-    if (!matches(p, q)) return false;
-    out = q;
-    return true;
-  }
-  if (!same_shape(p, q)) return false;
-  auto ps = p.items(), qs = q.items();
-  std::vector<term> items(ps.size());
-  for (std::size_t i = 0; i < ps.size(); ++i)
-    if (!meet(ps[i], qs[i], items[i])) return false;
-  out = p.is_record() ? term::record(p.label_term(), items)
-                      : term::sequence(std::move(items));
-  return true;
+  return same_shape(p, q) ? step::descend : step::fail;
 }
 
 }  // namespace
@@ -143,10 +112,43 @@ bool match_into(const term& pattern, const term& value, bindings& out) {
   return false;
 }
 
+// overlap() and strip_captures() build new terms, so they cannot loop on the
+// last item as the predicates do; they keep an explicit stack instead.
 std::optional<term> overlap(const term& p, const term& q) {
   term out;
-  if (!meet(p, q, out)) return std::nullopt;
-  return out;
+  switch (meet_step(p, q, out)) {
+    case step::fail: return std::nullopt;
+    case step::done: return out;
+    case step::descend: break;
+  }
+  // Compounds being built: the pair of patterns and the items met so far.
+  struct frame {
+    const term* p;
+    const term* q;
+    std::vector<term> items;
+  };
+  std::vector<frame> stack;
+  stack.push_back({&p, &q, {}});
+  for (;;) {
+    frame& f = stack.back();
+    const std::size_t i = f.items.size();
+    if (i == f.p->size()) {
+      term built = rebuild(*f.p, std::move(f.items));
+      stack.pop_back();
+      if (stack.empty()) return built;
+      stack.back().items.push_back(std::move(built));
+      continue;
+    }
+    if (i == 0) f.items.reserve(f.p->size());
+    const term& a = f.p->items()[i];
+    const term& b = f.q->items()[i];
+    term met;
+    switch (meet_step(a, b, met)) {
+      case step::fail: return std::nullopt;
+      case step::done: f.items.push_back(std::move(met)); break;
+      case step::descend: stack.push_back({&a, &b, {}}); break;
+    }
+  }
 }
 
 bool overlaps(const term& p, const term& q) noexcept {
@@ -166,8 +168,39 @@ bool overlaps(const term& p, const term& q) noexcept {
 }
 
 term strip_captures(const term& p) {
-  term out;
-  return strip(p, out) ? out : p;
+  if (p.is_concrete() || p.is_wildcard()) return p;
+  if (p.is_capture()) return _;
+  // Compounds being rebuilt; unchanged ones are shared, not copied.
+  struct frame {
+    const term* p;
+    std::vector<term> items;
+    bool changed;
+  };
+  std::vector<frame> stack;
+  stack.push_back({&p, {}, false});
+  for (;;) {
+    frame& f = stack.back();
+    const std::size_t i = f.items.size();
+    if (i == f.p->size()) {
+      bool changed = f.changed;
+      term built = changed ? rebuild(*f.p, std::move(f.items)) : *f.p;
+      stack.pop_back();
+      if (stack.empty()) return built;
+      stack.back().items.push_back(std::move(built));
+      stack.back().changed |= changed;
+      continue;
+    }
+    if (i == 0) f.items.reserve(f.p->size());
+    const term& item = f.p->items()[i];
+    if (item.is_capture()) {
+      f.items.push_back(_);
+      f.changed = true;
+    } else if (item.is_concrete() || item.is_wildcard()) {
+      f.items.push_back(item);
+    } else {
+      stack.push_back({&item, {}, false});
+    }
+  }
 }
 
 }  // namespace agora

@@ -129,9 +129,15 @@ struct alignas(8) flat_table {
   }
 
   // Removes *slot (a pointer from find()); may shrink, reallocating *self.
-  static void erase(flat_table*& self, T* slot) {
+  static void erase(flat_table*& self, T* slot) noexcept {
     self->erase_at(static_cast<std::uint32_t>(slot - self->slots()));
-    if (self->cap > 2 && self->count <= max_count(self->cap) / 4) resize(self, self->cap / 2);
+    if (self->cap > 2 && self->count <= max_count(self->cap) / 4) {
+      try {
+        resize(self, self->cap / 2);
+      } catch (const std::bad_alloc&) {
+        // Shrinking only returns memory; the table stays valid as it is.
+      }
+    }
   }
 
  private:

@@ -98,7 +98,7 @@ class parser {
   bool scalar_or_open(term& out);
   void open(std::size_t start, bool record, term label);
   term close();
-  term symbol_or_open_record(std::size_t start, std::string_view name, bool& opened);
+  bool symbol_or_open(std::size_t start, std::string_view name, term& out);
   std::string quoted(std::string_view what);
   void escape(std::string& out, std::size_t open_quote, std::string_view what);
   char32_t hex4(std::size_t at) const;
@@ -175,7 +175,6 @@ term parser::run() {
       }
       frame& top = stack_.back();
       top.items.push_back(std::move(value));
-      skip_whitespace();
       if (at(',')) {
         ++pos_;
         skip_whitespace();
@@ -204,12 +203,8 @@ bool parser::scalar_or_open(term& out) {
     case '"':
       out = term::string(quoted("string"));
       return true;
-    case '\'': {
-      std::string name = quoted("symbol");
-      bool opened = false;
-      out = symbol_or_open_record(start, name, opened);
-      return !opened;
-    }
+    case '\'':
+      return symbol_or_open(start, quoted("symbol"), out);
     case '#':
       out = bytes();
       return true;
@@ -238,9 +233,7 @@ bool parser::scalar_or_open(term& out) {
     out = term::wildcard();
     return true;
   }
-  bool opened = false;
-  out = symbol_or_open_record(start, word, opened);
-  return !opened;
+  return symbol_or_open(start, word, out);
 }
 
 void parser::open(std::size_t start, bool record, term label) {
@@ -256,25 +249,25 @@ term parser::close() {
   return term::sequence(std::move(f.items));
 }
 
-/// A symbol, or — when '(' follows — the label of a record, which is opened.
-term parser::symbol_or_open_record(std::size_t start, std::string_view name,
-                                   bool& opened) {
+/// Like scalar_or_open() for a symbol just read: when '(' follows, the symbol
+/// is the label of a record, which is opened.
+bool parser::symbol_or_open(std::size_t start, std::string_view name, term& out) {
   term symbol;
   try {
     symbol = term::symbol(name);
   } catch (const term_error& e) {  // e.g. an empty symbol, if disallowed
     fail_at(start, e.what());
   }
-  std::size_t after = pos_;
+  const std::size_t after = pos_;
   skip_whitespace();
   if (!at('(')) {
     pos_ = after;
-    return symbol;
+    out = std::move(symbol);
+    return true;
   }
   ++pos_;
   open(start, true, std::move(symbol));
-  opened = true;
-  return term();
+  return false;
 }
 
 /// The contents of a quoted string or symbol; pos_ is at the opening quote.

@@ -12,8 +12,8 @@ constexpr bool is_symbol_start(char c) noexcept {
 
 /// Characters allowed after the first one in a bare symbol. Besides the
 /// identifier characters, '-', '.', ':' and '/' are allowed so that names
-/// like `dns.query`, `node-1` and `tcp/listen` need no quotes; none of them
-/// can start or follow a term, so they never make the syntax ambiguous.
+/// like `dns.query`, `node-1` and `tcp/listen` need no quotes. Two terms are
+/// never adjacent in the syntax, so reading them greedily is unambiguous.
 constexpr bool is_symbol_char(char c) noexcept {
   return is_symbol_start(c) || (c >= '0' && c <= '9') || c == '-' ||
          c == '.' || c == ':' || c == '/';

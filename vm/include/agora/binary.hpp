@@ -1,9 +1,12 @@
-// Compact, versioned binary encoding of terms for the wire.
+// Compact, versioned binary encoding of terms for the wire (format:
+// docs/WIRE.md).
 //
 // An encoded term is a version byte (currently 1) followed by the term.
-// The decoder is bounded (total input size, nesting depth), rejects truncated,
-// overlong, non-canonical or garbage input with decode_error, and never reads
-// past its buffer.
+// Every term has exactly one encoding and the decoder accepts nothing else, so
+// encode(decode(b)) == b for every accepted b. The decoder is bounded (total
+// input size, nesting depth), allocates only in proportion to the input it has
+// read, rejects truncated, overlong, non-canonical or garbage input with
+// decode_error, and never reads past its buffer. Neither direction recurses.
 #pragma once
 
 #include <cstddef>
@@ -20,6 +23,7 @@ namespace agora {
 
 inline constexpr std::uint8_t binary_version = 1;
 
+/// what() is "at byte N: message".
 class decode_error : public std::runtime_error {
  public:
   decode_error(std::size_t offset, std::string message);
@@ -34,7 +38,7 @@ class decode_error : public std::runtime_error {
 
 struct decode_limits {
   std::size_t max_size = 16u << 20;  // bytes of input accepted
-  std::size_t max_depth = 256;       // nesting of sequences/records
+  std::size_t max_depth = 256;       // nesting of sequences/records; `[]` is 1
 };
 
 /// Appends the encoding of t (version byte included) to out.
