@@ -3,6 +3,8 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <latch>
 #include <string>
@@ -31,21 +33,31 @@ struct caf_system {
 
 // ---- fan-out through a local group ---------------------------------------------
 
-struct counter_state {
-  std::size_t left = 0;  // messages still to count
+/// Progress shared by the subscribers of one run and the publisher.
+struct fanout_progress {
+  std::size_t messages = 0;           // per subscriber
+  std::size_t batch = 0;              // messages per burst
+  std::atomic<std::size_t> done{0};   // bursts completed, summed over subscribers
 };
 
-/// Joins the group at spawn (spawn_in_group), counts `expect` messages, then
-/// signals `done` and quits (which leaves the group).
-caf::behavior group_subscriber(caf::stateful_actor<counter_state>* self, std::size_t expect,
-                               std::latch* done) {
-  self->state.left = expect;
+struct counter_state {
+  std::size_t count = 0;  // messages counted
+};
+
+/// Joins the group at spawn (spawn_in_group) and counts; at the end of each
+/// burst (and of the run) adds one to `done` and wakes the publisher; quits
+/// (leaving the group) after the last message.
+caf::behavior group_subscriber(caf::stateful_actor<counter_state>* self,
+                               fanout_progress* progress) {
   return {
       [=](int) {
-        if (--self->state.left == 0) {
-          done->count_down();
-          self->quit();
+        auto& p = *progress;
+        const std::size_t c = ++self->state.count;
+        if (c % p.batch == 0 || c == p.messages) {
+          p.done.fetch_add(1, std::memory_order_release);
+          p.done.notify_one();
         }
+        if (c == p.messages) self->quit();
       },
   };
 }
@@ -63,17 +75,27 @@ caf_group_fanout::caf_group_fanout(std::size_t threads)
 
 caf_group_fanout::~caf_group_fanout() = default;
 
-double caf_group_fanout::run(std::size_t subscribers, std::size_t messages) {
+double caf_group_fanout::run(std::size_t subscribers, std::size_t messages, std::size_t batch) {
   auto& sys = impl_->cs.system;
+  fanout_progress progress;
+  progress.messages = messages;
+  progress.batch = batch == 0 ? messages : batch;
   // Setup (untimed): a fresh group and n subscribers that joined it.
   auto grp = sys.groups().get_local("agora-bench-fanout-" + std::to_string(impl_->groups++));
-  std::latch done(static_cast<std::ptrdiff_t>(subscribers));
   for (std::size_t i = 0; i < subscribers; ++i)
-    sys.spawn_in_group(grp, group_subscriber, messages, &done);
-  // Timed: publish, until every subscriber has counted every message.
+    sys.spawn_in_group(grp, group_subscriber, &progress);
+  // Timed: publish burst after burst, each until every subscriber has counted
+  // all of it.
   auto start = bench_clock::now();
-  for (std::size_t m = 0; m < messages; ++m) caf::anon_send(grp, static_cast<int>(m));
-  done.wait();
+  std::size_t bursts = 0;
+  for (std::size_t sent = 0; sent < messages;) {
+    const std::size_t b = std::min(progress.batch, messages - sent);
+    for (std::size_t m = 0; m < b; ++m) caf::anon_send(grp, static_cast<int>(sent + m));
+    sent += b;
+    const std::size_t want = subscribers * ++bursts;
+    for (std::size_t d; (d = progress.done.load(std::memory_order_acquire)) < want;)
+      progress.done.wait(d, std::memory_order_acquire);
+  }
   double secs = seconds_since(start);
   sys.await_all_actors_done();  // the subscribers quit after counting
   // Idle CAF workers poll aggressively for ~25 ms before they back off to

@@ -11,8 +11,9 @@ namespace agora_bench {
 /// Fan-out through CAF local groups (`system.groups().get_local(...)`), one
 /// actor system for the whole benchmark. Each run(): n event-based actors
 /// join a fresh group (untimed); then, timed, the calling thread
-/// `anon_send`s `messages` ints to the group and waits until every
-/// subscriber has counted every message. Returns the timed seconds.
+/// `anon_send`s `messages` ints to the group, in bursts of `batch` messages
+/// (0: all at once), waiting after each burst until every subscriber has
+/// counted all of it. Returns the timed seconds.
 class caf_group_fanout {
  public:
   explicit caf_group_fanout(std::size_t threads);
@@ -20,7 +21,7 @@ class caf_group_fanout {
   caf_group_fanout(const caf_group_fanout&) = delete;
   caf_group_fanout& operator=(const caf_group_fanout&) = delete;
 
-  double run(std::size_t subscribers, std::size_t messages);
+  double run(std::size_t subscribers, std::size_t messages, std::size_t batch = 0);
 
  private:
   struct impl;

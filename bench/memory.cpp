@@ -33,10 +33,9 @@ std::size_t heap_in_use() {
 
 namespace {
 
-void on_inbox(turn<int>& t, const message&) { ++t.state; }
-
 double bytes_per_actor(std::size_t count, bool shared_handlers) {
   vm v("memory");
+  auto on_inbox = [](turn<int>& t, const message&) { ++t.state; };
   const auto shared = make_handlers(handlers<int>{.on_message = on_inbox});
   const std::size_t before = heap_in_use();
   for (std::size_t k = 0; k < count; ++k) {

@@ -90,7 +90,7 @@ class term {
   static term string(std::string_view utf8);  // throws on invalid UTF-8
   static term bytes(std::span<const std::byte> data);
   static term bytes(std::string_view data);  // raw octets, no UTF-8 check
-  static term symbol(std::string_view name);  // throws on empty / invalid UTF-8
+  static term symbol(std::string_view name);  // throws on invalid UTF-8; may be empty
   static term sequence(std::vector<term> items);
   static term sequence(std::span<const term> items);
   static term record(std::string_view label, std::vector<term> fields);
