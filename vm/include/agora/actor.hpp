@@ -152,9 +152,10 @@ class turn;
 ///     .on_message  = [](turn<S>& t, const message& m) { ... } }
 template <class S = none>
 struct handlers {
-  std::function<void(turn<S>&, const presence&)> on_presence;
-  std::function<void(turn<S>&, const absence&)> on_absence;
-  std::function<void(turn<S>&, const message&)> on_message;
+  // Default member initializers keep -Wextra quiet about the ones left out.
+  std::function<void(turn<S>&, const presence&)> on_presence{};
+  std::function<void(turn<S>&, const absence&)> on_absence{};
+  std::function<void(turn<S>&, const message&)> on_message{};
 };
 
 namespace detail {
