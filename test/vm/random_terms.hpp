@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "agora/term.hpp"
+#include "utf8.hpp"  // vm/src: append_utf8
 
 namespace agora::test {
 
@@ -22,20 +23,6 @@ inline std::size_t pick(std::mt19937_64& rng, std::size_t n) {
 
 inline bool chance(std::mt19937_64& rng, int percent) {
   return static_cast<int>(pick(rng, 100)) < percent;
-}
-
-inline void append_utf8(std::string& out, char32_t cp) {
-  auto put = [&](unsigned v) { out += static_cast<char>(v); };
-  if (cp < 0x80) {
-    put(cp);
-  } else if (cp < 0x800) {
-    put(0xC0 | (cp >> 6)), put(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    put(0xE0 | (cp >> 12)), put(0x80 | ((cp >> 6) & 0x3F)), put(0x80 | (cp & 0x3F));
-  } else {
-    put(0xF0 | (cp >> 18)), put(0x80 | ((cp >> 12) & 0x3F));
-    put(0x80 | ((cp >> 6) & 0x3F)), put(0x80 | (cp & 0x3F));
-  }
 }
 
 inline char32_t random_code_point(std::mt19937_64& rng) {
@@ -62,7 +49,7 @@ inline std::string random_text(std::mt19937_64& rng) {
     default: n = pick(rng, 12); break;
   }
   std::string s;
-  for (std::size_t i = 0; i < n; ++i) append_utf8(s, random_code_point(rng));
+  for (std::size_t i = 0; i < n; ++i) agora::detail::append_utf8(s, random_code_point(rng));
   return s;
 }
 

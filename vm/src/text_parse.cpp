@@ -33,20 +33,6 @@ int hex_value(char c) noexcept {
   return -1;
 }
 
-void append_utf8(std::string& out, char32_t cp) {
-  auto put = [&](unsigned v) { out += static_cast<char>(v); };
-  if (cp < 0x80) {
-    put(cp);
-  } else if (cp < 0x800) {
-    put(0xC0 | (cp >> 6)), put(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    put(0xE0 | (cp >> 12)), put(0x80 | ((cp >> 6) & 0x3F)), put(0x80 | (cp & 0x3F));
-  } else {
-    put(0xF0 | (cp >> 18)), put(0x80 | ((cp >> 12) & 0x3F));
-    put(0x80 | ((cp >> 6) & 0x3F)), put(0x80 | (cp & 0x3F));
-  }
-}
-
 /// Keeps error messages short when they quote user input.
 std::string excerpt(std::string_view s) {
   constexpr std::size_t max = 40;
@@ -333,7 +319,7 @@ void parser::escape(std::string& out, std::size_t open_quote, std::string_view w
       fail_at(backslash, fmt::format("lone surrogate {} in {}",
                                      in_.substr(backslash, 6), what));
   }
-  append_utf8(out, cp);
+  detail::append_utf8(out, cp);
 }
 
 /// The value of 4 hex digits at `at`, or a value > 0xFFFF if there are none.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace agora::detail {
@@ -18,6 +19,9 @@ inline bool valid_utf8(std::string_view s) noexcept {
 
 /// Length of the valid UTF-8 sequence starting at s[0], or 0 if invalid.
 std::size_t utf8_sequence_length(std::string_view s) noexcept;
+
+/// Appends the UTF-8 encoding of code point cp (which must be valid).
+void append_utf8(std::string& out, char32_t cp);
 
 /// True for names usable as a capture `$name` or a bare symbol start:
 /// [A-Za-z_][A-Za-z0-9_]*
