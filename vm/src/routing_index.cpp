@@ -17,6 +17,8 @@
 // vectors have grown to the size of the query.
 #include "agora/routing_index.hpp"
 
+#include "hash_mix.hpp"
+
 #include <cassert>
 #include <cstring>
 #include <functional>
@@ -34,14 +36,7 @@ using entry = routing_index::entry;
 
 static_assert(sizeof(std::size_t) == 8, "hash tags assume 64-bit hashes");
 
-std::uint64_t mix(std::uint64_t x) noexcept {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
+using detail::mix;
 
 // ---- tokens -------------------------------------------------------------------
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <limits>
 
+#include "hash_mix.hpp"
 #include "term_node.hpp"
 #include "utf8.hpp"
 
@@ -15,15 +16,7 @@ namespace {
 
 constexpr std::size_t inline_capacity = 14;
 
-std::uint64_t mix(std::uint64_t x) noexcept {
-  // splitmix64 finaliser
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
+using detail::mix;
 
 std::uint64_t hash_bytes(std::string_view s, std::uint64_t seed) noexcept {
   std::uint64_t h = 0xcbf29ce484222325ULL ^ seed;
