@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <optional>
 
 #include "agora/pattern.hpp"
 
@@ -32,6 +33,12 @@ bool has_handler(const endpoint_slot& ep, event_kind k) noexcept {
     case event_kind::absence: return ep.handlers->has_absence;
     default: return ep.handlers->has_message;
   }
+}
+
+void require_concrete(const term& m, bool feedback) {
+  if (!m.is_concrete())
+    throw term_error(fmt::format("{}: message must be concrete (no _ or $capture): {}",
+                                 feedback ? "feedback" : "send", m.to_string()));
 }
 
 }  // namespace
@@ -250,8 +257,10 @@ void vm_core::terminate_actor(std::uint32_t a, const term& why) {
   release_actor(a);
 }
 
-void vm_core::set_identity(std::uint32_t a, actor_spec& spec) {
+void vm_core::prepare_actor(std::uint32_t a, actor_spec& spec) {
   auto& s = actors_[a];
+  // Building the state runs user code (S's copy constructor), which may throw.
+  if (spec.make_state) s.state = spec.make_state();
   if (!spec.name.empty()) {
     names_[a] = std::move(spec.name);
     s.named = true;
@@ -264,23 +273,19 @@ void vm_core::set_identity(std::uint32_t a, actor_spec& spec) {
 
 actor_id vm_core::spawn_now(actor_spec spec) {
   std::uint32_t a = reserve_actor();
-  auto& s = actors_[a];
   try {
-    if (spec.make_state) s.state = spec.make_state();
+    prepare_actor(a, spec);
   } catch (...) {
     release_actor(a);
     throw;
   }
-  set_identity(a, spec);
   actor_id id = id_of_actor(a);
   activate_actor(a, std::move(spec));
   return id;
 }
 
 void vm_core::send_now(const term& m, bool feedback) {
-  if (!m.is_concrete())
-    throw term_error(fmt::format("{}: message must be concrete (no _ or $capture): {}",
-                                 feedback ? "feedback" : "send", m.to_string()));
+  require_concrete(m, feedback);
   route(m, feedback);
 }
 
@@ -315,20 +320,16 @@ void vm_core::remove_endpoint(actor_id owner, endpoint_id ep, reason why) {
 }
 
 void vm_core::send(term m, bool feedback) {
-  if (!m.is_concrete())
-    throw term_error(fmt::format("{}: message must be concrete (no _ or $capture): {}",
-                                 feedback ? "feedback" : "send", m.to_string()));
+  require_concrete(m, feedback);
   actions_.push_back({feedback ? action_kind::feedback : action_kind::send, 0, std::move(m)});
 }
 
 actor_id vm_core::spawn(actor_spec spec) {
   std::uint32_t a = reserve_actor();
-  auto& s = actors_[a];
+  // Recorded first: if building the state throws, the turn's rollback
+  // releases the slot with the other recorded actions.
   actions_.push_back({action_kind::spawn, id_of_actor(a).value, term(static_cast<std::int64_t>(spawns_.size()))});
-  // Building the state runs user code (S's copy); if it throws, the turn
-  // rolls back and releases the slot with the other recorded actions.
-  if (spec.make_state) s.state = spec.make_state();
-  set_identity(a, spec);
+  prepare_actor(a, spec);
   spawns_.push_back(std::move(spec));
   return id_of_actor(a);
 }
@@ -387,25 +388,22 @@ void vm_core::commit(std::uint32_t self) {
 template <class Invoke>
 void vm_core::run_turn(std::uint32_t a, Invoke&& invoke) {
   ++stats_.turns;
-  turn_actor_ = a;
   turn_base t(*this, id_of_actor(a), actors_[a].state.get());
+  std::optional<std::string> crash;
   try {
     invoke(t);
   } catch (const std::exception& e) {
-    rollback();
-    ++stats_.crashes;
-    terminate_actor(a, reason::crashed(e.what()).as_term());
-    turn_actor_ = no_slot;
-    return;
+    crash = e.what();
   } catch (...) {
-    rollback();
-    ++stats_.crashes;
-    terminate_actor(a, reason::crashed("unknown exception").as_term());
-    turn_actor_ = no_slot;
+    crash = "unknown exception";
+  }
+  if (!crash) {
+    commit(a);
     return;
   }
-  commit(a);
-  turn_actor_ = no_slot;
+  rollback();
+  ++stats_.crashes;
+  terminate_actor(a, reason::crashed(*crash).as_term());
 }
 
 bool vm_core::step() {

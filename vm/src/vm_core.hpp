@@ -101,7 +101,8 @@ class vm_core final : public turn_sink {
   std::uint32_t reserve_endpoint();
   void release_actor(std::uint32_t a);
   void release_endpoint(std::uint32_t e);
-  void set_identity(std::uint32_t a, actor_spec& spec);
+  /// Builds the state, records name and first turn of a reserved actor slot.
+  void prepare_actor(std::uint32_t a, actor_spec& spec);
   actor_slot* live_actor(actor_id a) noexcept;
   const actor_slot* live_actor(actor_id a) const noexcept;
   endpoint_slot* live_endpoint(std::uint64_t id) noexcept;
@@ -147,7 +148,6 @@ class vm_core final : public turn_sink {
   std::vector<std::uint64_t> found_;  // scratch: endpoints a query reported
 
   // the running turn
-  std::uint32_t turn_actor_ = no_slot;
   std::vector<action> actions_;
   std::vector<actor_spec> spawns_;  // specs of spawn actions, by action order
 
