@@ -1,13 +1,6 @@
 #include "agora/event.hpp"
 
-#include <fmt/format.h>
-
 namespace agora {
-
-std::string actor_id::to_string() const {
-  return generation() == 0 ? fmt::format("{}", index())
-                           : fmt::format("{}.g{}", index(), generation());
-}
 
 std::string_view to_string(role r) noexcept {
   return r == role::publisher ? "publisher" : "subscriber";

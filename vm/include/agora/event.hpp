@@ -13,33 +13,29 @@
 
 namespace agora {
 
-/// Identifies an actor within its VM. Slots are reused; the generation makes
-/// a stale id never alias a newer actor.
-struct actor_id {
+/// Identifies an actor or an endpoint within its VM: a slot index and the
+/// slot's generation. Slots are reused; the generation makes a stale id never
+/// alias a newer occupant.
+template <class Tag>
+struct slot_id {
   std::uint64_t value = 0;
   std::uint32_t index() const noexcept { return static_cast<std::uint32_t>(value); }
   std::uint32_t generation() const noexcept {
     return static_cast<std::uint32_t>(value >> 32);
   }
-  static actor_id make(std::uint32_t index, std::uint32_t gen) noexcept {
+  static slot_id make(std::uint32_t index, std::uint32_t gen) noexcept {
     return {(std::uint64_t{gen} << 32) | index};
   }
-  friend auto operator<=>(actor_id, actor_id) = default;
-  std::string to_string() const;  // "7", or "7.g2" for a reused slot
+  friend auto operator<=>(slot_id, slot_id) = default;
+  /// "7", or "7.g2" for a reused slot.
+  std::string to_string() const {
+    auto text = std::to_string(index());
+    return generation() == 0 ? text : text + ".g" + std::to_string(generation());
+  }
 };
 
-/// Identifies an endpoint within its VM (same scheme as actor_id).
-struct endpoint_id {
-  std::uint64_t value = 0;
-  std::uint32_t index() const noexcept { return static_cast<std::uint32_t>(value); }
-  std::uint32_t generation() const noexcept {
-    return static_cast<std::uint32_t>(value >> 32);
-  }
-  static endpoint_id make(std::uint32_t index, std::uint32_t gen) noexcept {
-    return {(std::uint64_t{gen} << 32) | index};
-  }
-  friend auto operator<=>(endpoint_id, endpoint_id) = default;
-};
+using actor_id = slot_id<struct actor_tag>;
+using endpoint_id = slot_id<struct endpoint_tag>;
 
 enum class role : std::uint8_t { publisher, subscriber };
 
@@ -128,15 +124,9 @@ class message : public event_base {
 
 }  // namespace agora
 
-template <>
-struct std::hash<agora::actor_id> {
-  std::size_t operator()(agora::actor_id a) const noexcept {
-    return std::hash<std::uint64_t>{}(a.value);
-  }
-};
-template <>
-struct std::hash<agora::endpoint_id> {
-  std::size_t operator()(agora::endpoint_id a) const noexcept {
-    return std::hash<std::uint64_t>{}(a.value);
+template <class Tag>
+struct std::hash<agora::slot_id<Tag>> {
+  std::size_t operator()(agora::slot_id<Tag> id) const noexcept {
+    return std::hash<std::uint64_t>{}(id.value);
   }
 };
