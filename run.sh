@@ -158,25 +158,23 @@ cmd_test() {
   echo "all test passes succeeded."
 }
 
-cmd_demo() {
+# Builds TARGET (defined in DIR/CMakeLists.txt) in build/ and replaces this
+# shell with build/DIR/TARGET ARGS...
+run_program() {
+  local target=$1 dir=$2
+  shift 2
   bootstrap
   configure build "${normal_opts[@]}"
-  require_target build agora-demo apps
-  build build agora-demo
-  [[ -x build/apps/agora-demo ]] || die "build/apps/agora-demo was not produced by the agora-demo target"
-  log "run build/apps/agora-demo $*"
-  exec build/apps/agora-demo "$@"
+  require_target build "$target" "$dir"
+  build build "$target"
+  [[ -x build/$dir/$target ]] || die "build/$dir/$target was not produced by the $target target"
+  log "run build/$dir/$target $*"
+  exec "build/$dir/$target" "$@"
 }
 
-cmd_bench() {
-  bootstrap
-  configure build "${normal_opts[@]}"
-  require_target build agora-bench bench
-  build build agora-bench
-  [[ -x build/bench/agora-bench ]] || die "build/bench/agora-bench was not produced by the agora-bench target"
-  log "run build/bench/agora-bench $*"
-  exec build/bench/agora-bench "$@"
-}
+cmd_demo() { run_program agora-demo apps "$@"; }
+
+cmd_bench() { run_program agora-bench bench "$@"; }
 
 cmd_fuzz() {
   local seconds=${1:-60}
