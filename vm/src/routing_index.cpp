@@ -126,9 +126,11 @@ struct alignas(8) flat_table {
   // Removes *slot (a pointer from find()); may shrink, reallocating *self.
   static void erase(flat_table*& self, T* slot) noexcept {
     self->erase_at(static_cast<std::uint32_t>(slot - self->slots()));
-    if (self->cap > 2 && self->count <= max_count(self->cap) / 4) {
+    // Shrink late (at 1/16 of the maximum load, to a quarter of the size) so
+    // that a population that drains and refills does not resize each time.
+    if (self->cap > 2 && self->count <= max_count(self->cap) / 16) {
       try {
-        resize(self, self->cap / 2);
+        resize(self, self->cap / 4 > 2 ? self->cap / 4 : 2);
       } catch (const std::bad_alloc&) {
         // Shrinking only returns memory; the table stays valid as it is.
       }
@@ -257,7 +259,8 @@ struct node {
       case slots::one: return children.one->is_edge_for(t) ? children.one : nullptr;
       case slots::table: {
         auto eq = [&t](node* c) { return c->is_edge_for(t); };
-        node** c = children.table->find(token_hash(t), eq);
+        // A small table is a plain array: no hash needed to search it.
+        node** c = children.table->find(children.table->hashed() ? token_hash(t) : 0, eq);
         return c ? *c : nullptr;
       }
       default: return nullptr;

@@ -26,6 +26,10 @@ term flow_of(const term& p, const term& q) {
   return f ? std::move(*f) : q;  // the index only reports overlapping topics
 }
 
+bool tracks_flows(const endpoint_slot& ep) noexcept {
+  return ep.handlers && (ep.handlers->has_presence || ep.handlers->has_absence);
+}
+
 bool has_handler(const endpoint_slot& ep, event_kind k) noexcept {
   if (!ep.handlers) return false;
   switch (k) {
@@ -187,7 +191,9 @@ void vm_core::activate_endpoint(std::uint32_t e) {
   collect([&](auto f) { counterparts.for_each_overlap(me.topic, f); });
   for (std::uint64_t other_id : found_) {
     auto& other = endpoints_[endpoint_id{other_id}.index()];
-    bool other_sees = sees(other, me), i_see = sees(me, other);
+    // Only endpoints with a presence or absence handler need flow counts.
+    bool other_sees = sees(other, me) && tracks_flows(other);
+    bool i_see = sees(me, other) && tracks_flows(me);
     if (!other_sees && !i_see) continue;
     term flow = flow_of(other.topic, me.topic);
     auto count_up = [&](endpoint_slot& who, std::uint64_t who_id) {
@@ -233,8 +239,14 @@ void vm_core::route(const term& m, bool feedback) {
   auto& targets = feedback ? publishers_ : subscribers_;
   const auto kind = feedback ? event_kind::feedback : event_kind::message;
   collect([&](auto f) { targets.for_each_match(m, f); });
+  std::size_t n = 0;
   for (std::uint64_t id : found_)
-    if (has_handler(endpoints_[endpoint_id{id}.index()], kind)) enqueue(id, kind, m);
+    if (has_handler(endpoints_[endpoint_id{id}.index()], kind)) found_[n++] = id;
+  if (n == 1) enqueue(found_[0], kind, m);
+  if (n < 2) return;
+  // One queue entry for the whole fan-out: the targets go to a side queue.
+  fan_targets_.insert(fan_targets_.end(), found_.begin(), found_.begin() + static_cast<std::ptrdiff_t>(n));
+  queue_.push_back({0, m, term(static_cast<std::int64_t>(n)), kind});
 }
 
 // ---- actors -----------------------------------------------------------------
@@ -350,6 +362,12 @@ void vm_core::rollback() {
 void vm_core::commit(std::uint32_t self) {
   // Actions may enqueue spawns' and endpoints' effects; a spawned actor's
   // on_start is only queued, so no user code runs during commit.
+  if (actions_.empty() && spawns_.empty()) {  // the common turn: nothing to apply
+    auto& s = actors_[self];
+    if (s.status == slot_status::live && s.endpoint_count == 0 && !s.start_pending)
+      terminate_actor(self, reason::quit().as_term());  // inert
+    return;
+  }
   for (auto& act : actions_) {
     switch (act.kind) {
       case action_kind::add_endpoint: {
@@ -408,8 +426,25 @@ void vm_core::run_turn(std::uint32_t a, Invoke&& invoke) {
 
 bool vm_core::step() {
   if (queue_.empty()) return false;
-  queued_event ev = std::move(queue_.front());
-  queue_.pop_front();
+  queued_event ev;
+  auto& front = queue_.front();
+  if (front.why.is_int()) {  // only multicast entries carry an integer here
+    // A multicast entry: deliver to its next target.
+    std::int64_t left = front.why.as_int();
+    ev.target = fan_targets_.front();
+    fan_targets_.pop_front();
+    ev.kind = front.kind;
+    if (left == 1) {
+      ev.topic = std::move(front.topic);
+      queue_.pop_front();
+    } else {
+      ev.topic = front.topic;
+      front.why = term(left - 1);
+    }
+  } else {
+    ev = std::move(front);
+    queue_.pop_front();
+  }
 
   if (ev.kind == event_kind::start) {
     auto* s = live_actor(actor_id{ev.target});
@@ -431,8 +466,9 @@ bool vm_core::step() {
     return true;
   }
   ++stats_.events_delivered;
-  // Keep the handlers alive even if the turn removes the endpoint.
-  std::shared_ptr<const handler_set> hs = ep->handlers;
+  // Actions are applied only after the handler returns, so the endpoint and
+  // its handlers outlive the call: no shared_ptr copy (two atomic RMWs).
+  const handler_set* hs = ep->handlers.get();
   const term& pattern = ep->topic;  // slots live in a deque: stable
   const endpoint_id id{ev.target};
   switch (ev.kind) {

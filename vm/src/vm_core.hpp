@@ -145,6 +145,9 @@ class vm_core final : public turn_sink {
   routing_index publishers_;
   routing_index subscribers_;
   std::deque<queued_event> queue_;
+  // Targets of multicast entries (kind message/feedback with target = 0 and
+  // `why` holding the number of targets), consumed in queue order.
+  std::deque<std::uint64_t> fan_targets_;
   std::vector<std::uint64_t> found_;  // scratch: endpoints a query reported
 
   // the running turn

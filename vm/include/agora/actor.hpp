@@ -298,7 +298,14 @@ class actor {
     static_assert(event_handler<F, S, message>,
                   "on_message handler must be callable as f(agora::turn<S>&, "
                   "const agora::message&)");
-    return subscribe(std::move(topic), {.on_message = std::move(f)});
+    if constexpr (std::is_empty_v<F> && std::is_default_constructible_v<F>) {
+      // A captureless lambda: every endpoint made from it behaves alike, so
+      // they all share one handler set.
+      static const shared_handlers<S> shared{handlers<S>{.on_message = F{}}};
+      return subscribe(std::move(topic), shared);
+    } else {
+      return subscribe(std::move(topic), {.on_message = std::move(f)});
+    }
   }
   template <class F>
   actor&& on_message(term topic, F f) && {
