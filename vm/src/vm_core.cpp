@@ -54,6 +54,27 @@ void require_concrete(const term& m, bool feedback) {
       want.name(), have.name()));
 }
 
+}  // namespace agora::detail
+
+namespace agora {
+
+void turn_base::require_level(unsigned levels) const {
+  if (levels > sink_->depth())
+    throw std::logic_error(fmt::format(
+        "meta({}): there are only {} VM(s) above this actor's VM", levels, sink_->depth()));
+}
+
+actor_spec nested_vm(std::string name, std::vector<actor_spec> children) {
+  actor_spec spec;
+  spec.name = std::move(name);
+  spec.vm = std::make_shared<const nested_vm_spec>(nested_vm_spec{std::move(children)});
+  return spec;
+}
+
+}  // namespace agora
+
+namespace agora::detail {
+
 vm_core::vm_core(std::string name) : name_(std::move(name)) {}
 vm_core::~vm_core() = default;
 
@@ -312,7 +333,8 @@ void vm_core::stop_all(const reason& why) {
 
 // ---- recording a turn -------------------------------------------------------
 
-endpoint_id vm_core::add_endpoint(actor_id owner, endpoint_spec spec) {
+endpoint_id vm_core::add_endpoint(actor_id owner, endpoint_spec spec, unsigned levels) {
+  if (levels != 0) throw std::logic_error("meta-level endpoints: not yet");
   std::uint32_t e = fill_endpoint(owner.index(), std::move(spec));
   endpoint_id id = id_of_endpoint(e);
   actions_.push_back({action_kind::add_endpoint, id.value, {}});
@@ -331,7 +353,8 @@ void vm_core::remove_endpoint(actor_id owner, endpoint_id ep, reason why) {
   actions_.push_back({action_kind::remove_endpoint, ep.value, why.as_term()});
 }
 
-void vm_core::send(term m, bool feedback) {
+void vm_core::send(term m, bool feedback, unsigned levels) {
+  if (levels != 0) throw std::logic_error("meta-level send: not yet");
   require_concrete(m, feedback);
   actions_.push_back({feedback ? action_kind::feedback : action_kind::send, 0, std::move(m)});
 }
@@ -344,6 +367,11 @@ actor_id vm_core::spawn(actor_spec spec) {
   prepare_actor(a, spec);
   spawns_.push_back(std::move(spec));
   return id_of_actor(a);
+}
+
+void vm_core::spawn_at(actor_spec spec, unsigned levels) {
+  if (levels != 0) throw std::logic_error("meta-level spawn: not yet");
+  spawn(std::move(spec));
 }
 
 void vm_core::stop(actor_id who, reason why) {

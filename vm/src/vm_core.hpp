@@ -89,11 +89,13 @@ class vm_core final : public turn_sink {
   vm_stats stats() const noexcept;
 
   // turn_sink: actions recorded during a turn.
-  endpoint_id add_endpoint(actor_id owner, endpoint_spec spec) override;
+  endpoint_id add_endpoint(actor_id owner, endpoint_spec spec, unsigned levels) override;
   void remove_endpoint(actor_id owner, endpoint_id ep, reason why) override;
-  void send(term m, bool feedback) override;
+  void send(term m, bool feedback, unsigned levels) override;
   actor_id spawn(actor_spec spec) override;
+  void spawn_at(actor_spec spec, unsigned levels) override;
   void stop(actor_id who, reason why) override;
+  unsigned depth() const noexcept override { return depth_; }
 
  private:
   // slots
@@ -155,6 +157,7 @@ class vm_core final : public turn_sink {
   std::vector<actor_spec> spawns_;  // specs of spawn actions, by action order
 
   vm_stats stats_;
+  unsigned depth_ = 0;
 };
 
 }  // namespace agora::detail

@@ -49,13 +49,17 @@ struct state_box final : state_base {
                                        const std::type_info& have);
 
 /// Implemented by the VM: records the actions of the running turn.
+/// `levels` counts VMs up: 0 is the actor's own VM, 1 its parent (the meta
+/// level), depth() the root.
 class turn_sink {
  public:
-  virtual endpoint_id add_endpoint(actor_id owner, endpoint_spec spec) = 0;
+  virtual endpoint_id add_endpoint(actor_id owner, endpoint_spec spec, unsigned levels) = 0;
   virtual void remove_endpoint(actor_id owner, endpoint_id ep, reason why) = 0;
-  virtual void send(term m, bool feedback) = 0;
+  virtual void send(term m, bool feedback, unsigned levels) = 0;
   virtual actor_id spawn(actor_spec spec) = 0;
+  virtual void spawn_at(actor_spec spec, unsigned levels) = 0;
   virtual void stop(actor_id who, reason why) = 0;
+  virtual unsigned depth() const noexcept = 0;
 
  protected:
   ~turn_sink() = default;
@@ -83,13 +87,54 @@ struct endpoint_spec {
   std::shared_ptr<const handler_set> handlers;
 };
 
+struct nested_vm_spec;
+
 /// What an actor is at spawn: its initial state and its initial endpoints,
-/// which exist from the first instant, plus an optional first turn.
+/// which exist from the first instant, plus an optional first turn. A spec
+/// made by nested_vm() spawns a whole VM as one actor.
 struct actor_spec {
   std::string name;
   std::function<std::unique_ptr<detail::state_base>()> make_state;  // null: stateless
   std::vector<endpoint_spec> endpoints;
   std::function<void(turn_base&)> on_start;
+  std::shared_ptr<const nested_vm_spec> vm;  // set: this actor is a nested VM
+};
+
+/// The children a nested VM starts with, in order.
+struct nested_vm_spec {
+  std::vector<actor_spec> children;
+};
+
+/// A VM nested in the VM that spawns it: one actor there, whose endpoints
+/// are the union of its children's meta-level endpoints. It runs in
+/// parallel with its parent and siblings under agora::runtime / ground, and
+/// stops when its last child stops.
+///   t.spawn(nested_vm("jobs", {worker, worker}));
+actor_spec nested_vm(std::string name, std::vector<actor_spec> children);
+
+/// The actions of a turn addressed to a VM `levels` up from the actor's own:
+/// 1 is the parent VM ("at meta level"), depth() the root (the ground).
+/// Endpoints declared there belong to this actor: their presence, absence
+/// and message events come back to it, and they go away when it stops.
+/// Relaying through the VMs in between is automatic.
+class meta_actions {
+ public:
+  meta_actions(detail::turn_sink& sink, actor_id self, unsigned levels)
+      : sink_(&sink), self_(self), levels_(levels) {}
+
+  unsigned levels() const noexcept { return levels_; }
+  /// Declares an endpoint at that level; remove it with turn_base::remove.
+  endpoint_id add(endpoint_spec spec) { return sink_->add_endpoint(self_, std::move(spec), levels_); }
+  void send(term m) { sink_->send(std::move(m), false, levels_); }
+  void feedback(term m) { sink_->send(std::move(m), true, levels_); }
+  /// Spawns an actor in the VM at that level (at level 1: a sibling of this
+  /// actor's VM). Its id is not reported back.
+  void spawn(actor_spec spec) { sink_->spawn_at(std::move(spec), levels_); }
+
+ private:
+  detail::turn_sink* sink_;
+  actor_id self_;
+  unsigned levels_;
 };
 
 /// The actions a handler may take. They are collected and applied in order
@@ -103,19 +148,30 @@ class turn_base {
 
   /// Declares a new endpoint; its id is valid at once (e.g. to remove it
   /// later in the same turn).
-  endpoint_id add(endpoint_spec spec) { return sink_->add_endpoint(self_, std::move(spec)); }
+  endpoint_id add(endpoint_spec spec) { return sink_->add_endpoint(self_, std::move(spec), 0); }
   /// Deletes one of this actor's endpoints; counterparts see absence(deleted).
   void remove(endpoint_id ep) { remove(ep, reason::deleted()); }
   void remove(endpoint_id ep, reason why) { sink_->remove_endpoint(self_, ep, std::move(why)); }
 
   /// Delivers m to every subscriber endpoint whose topic matches it
   /// (this actor's own included). m must be concrete.
-  void send(term m) { sink_->send(std::move(m), false); }
+  void send(term m) { sink_->send(std::move(m), false, 0); }
   /// Delivers m to every matching publisher endpoint (credit, acks).
-  void feedback(term m) { sink_->send(std::move(m), true); }
+  void feedback(term m) { sink_->send(std::move(m), true, 0); }
 
   /// Spawns an actor with its initial state and endpoints; returns its id.
   actor_id spawn(actor_spec spec) { return sink_->spawn(std::move(spec)); }
+
+  /// Actions in the VM `levels` up (1: the parent VM). Throws
+  /// std::logic_error if there is no such VM.
+  meta_actions meta(unsigned levels = 1) const {
+    require_level(levels);
+    return meta_actions(*sink_, self_, levels);
+  }
+  /// Actions in the root VM of this tree (the ground, where drivers live).
+  meta_actions at_ground() const { return meta_actions(*sink_, self_, sink_->depth()); }
+  /// How many VMs are above this actor's VM (0 in the root).
+  unsigned depth() const noexcept { return sink_->depth(); }
 
   /// Stops this actor: its endpoints go away with reason quit (or `why`).
   void quit() { quit(reason::quit()); }
@@ -137,6 +193,8 @@ class turn_base {
   }
 
  private:
+  void require_level(unsigned levels) const;
+
   detail::turn_sink* sink_;
   actor_id self_;
   detail::state_base* state_;
@@ -207,6 +265,30 @@ shared_handlers<S> make_handlers(handlers<S> h) {
   return shared_handlers<S>(std::move(h));
 }
 
+/// meta_actions with typed handlers for an actor whose state is S.
+template <class S>
+class meta_turn : public meta_actions {
+ public:
+  explicit meta_turn(meta_actions base) : meta_actions(base) {}
+
+  endpoint_id subscribe(term topic, handlers<S> h = {},
+                        agora::interest i = interest::participant) {
+    return subscribe(std::move(topic), shared_handlers<S>(std::move(h)), i);
+  }
+  endpoint_id subscribe(term topic, const shared_handlers<S>& h,
+                        agora::interest i = interest::participant) {
+    return add({std::move(topic), role::subscriber, i, h.erased()});
+  }
+  endpoint_id publish(term topic, handlers<S> h = {},
+                      agora::interest i = interest::participant) {
+    return publish(std::move(topic), shared_handlers<S>(std::move(h)), i);
+  }
+  endpoint_id publish(term topic, const shared_handlers<S>& h,
+                      agora::interest i = interest::participant) {
+    return add({std::move(topic), role::publisher, i, h.erased()});
+  }
+};
+
 /// A turn of an actor whose state is S: the actions of turn_base plus typed
 /// access to the state and to endpoints with typed handlers.
 template <class S>
@@ -215,6 +297,10 @@ class turn : public turn_base {
   explicit turn(turn_base& base) : turn_base(base), state(base.state_as<S>()) {}
 
   S& state;
+
+  /// Typed actions in the VM `levels` up (see meta_actions).
+  meta_turn<S> meta(unsigned levels = 1) const { return meta_turn<S>(turn_base::meta(levels)); }
+  meta_turn<S> at_ground() const { return meta_turn<S>(turn_base::at_ground()); }
 
   endpoint_id subscribe(term topic, handlers<S> h = {},
                         agora::interest i = interest::participant) {
