@@ -1,9 +1,11 @@
 #include "vm_core.hpp"
 
 #include <fmt/format.h>
+#include <fmt/core.h>
 
 #include <algorithm>
 #include <exception>
+#include <cstdio>
 #include <optional>
 
 #include "agora/pattern.hpp"
@@ -38,6 +40,34 @@ bool has_handler(const endpoint_slot& ep, event_kind k) noexcept {
     default: return ep.handlers->has_message;
   }
 }
+
+/// The handlers of a proxy's relay endpoint: every event goes down to the
+/// child VM's meta-level endpoint it stands for.
+class relay_handlers final : public handler_set {
+ public:
+  relay_handlers(vm_core& core, std::uint32_t proxy, std::uint64_t child_endpoint,
+                 const link_op& add)
+      : core_(&core), proxy_(proxy), child_(child_endpoint) {
+    has_presence = add.has_presence;
+    has_absence = add.has_absence;
+    has_message = add.has_message;
+  }
+  void on_presence(turn_base&, const presence& e) const override {
+    core_->relay_down(proxy_, child_, event_kind::presence, e.flow(), {});
+  }
+  void on_absence(turn_base&, const absence& e) const override {
+    core_->relay_down(proxy_, child_, event_kind::absence, e.flow(), e.why.as_term());
+  }
+  void on_message(turn_base&, const message& e) const override {
+    core_->relay_down(proxy_, child_, e.is_feedback ? event_kind::feedback : event_kind::message,
+                      e.body(), {});
+  }
+
+ private:
+  vm_core* core_;
+  std::uint32_t proxy_;
+  std::uint64_t child_;
+};
 
 void require_concrete(const term& m, bool feedback) {
   if (!m.is_concrete())
@@ -75,7 +105,16 @@ actor_spec nested_vm(std::string name, std::vector<actor_spec> children) {
 
 namespace agora::detail {
 
-vm_core::vm_core(std::string name) : name_(std::move(name)) {}
+vm_core::vm_core(std::string name, vm_executor* exec, unsigned depth, std::string path,
+                 std::unique_ptr<link_channel> up)
+    : name_(std::move(name)),
+      exec_(exec),
+      depth_(depth),
+      path_(path.empty() ? name_ : std::move(path)),
+      up_(std::move(up)) {
+  if (depth_ > 0 && !up_) throw std::logic_error("a nested vm needs a channel to its parent");
+  started_ = depth_ == 0;
+}
 vm_core::~vm_core() = default;
 
 // ---- slots ------------------------------------------------------------------
@@ -99,7 +138,7 @@ void vm_core::release_actor(std::uint32_t a) {
   s.state.reset();
   if (s.named) names_.erase(a);
   if (s.start_pending) starts_.erase(a);
-  s.named = s.start_pending = false;
+  s.named = s.start_pending = s.hosts_vm = false;
   s.first_endpoint = no_slot;
   s.endpoint_count = 0;
   ++s.generation;
@@ -129,6 +168,7 @@ void vm_core::release_endpoint(std::uint32_t e) {
   s.flows.reset();
   s.owner = no_slot;
   s.prev = no_slot;
+  s.level = 0;
   ++s.generation;
   s.status = slot_status::free;
   s.next = free_endpoint_;
@@ -208,6 +248,17 @@ void vm_core::activate_endpoint(std::uint32_t e) {
   ++live_endpoints_;
 
   const std::uint64_t my_id = id_of_endpoint(e).value;
+  if (me.level > 0) {  // declared up there; its events come back down
+    link_op op{.kind = link_op_kind::add, .levels = me.level, .role = me.role,
+               .interest = me.interest, .id = my_id, .topic = me.topic};
+    if (me.handlers) {
+      op.has_presence = me.handlers->has_presence;
+      op.has_absence = me.handlers->has_absence;
+      op.has_message = me.handlers->has_message;
+    }
+    up(std::move(op));
+    return;
+  }
   auto& counterparts = me.role == role::publisher ? subscribers_ : publishers_;
   collect([&](auto f) { counterparts.for_each_overlap(me.topic, f); });
   for (std::uint64_t other_id : found_) {
@@ -231,6 +282,22 @@ void vm_core::activate_endpoint(std::uint32_t e) {
 void vm_core::deactivate_endpoint(std::uint32_t e, const term& why) {
   auto& me = endpoints_[e];
   const std::uint64_t my_id = id_of_endpoint(e).value;
+  if (me.level > 0) {
+    up({.kind = link_op_kind::remove, .id = my_id, .why = located(why, me.owner)});
+  } else {
+    withdraw_flows(e, my_id, why);
+  }
+  auto& owner = actors_[me.owner];
+  if (me.prev != no_slot) endpoints_[me.prev].next = me.next;
+  else owner.first_endpoint = me.next;
+  if (me.next != no_slot) endpoints_[me.next].prev = me.prev;
+  --owner.endpoint_count;
+  --live_endpoints_;
+  release_endpoint(e);
+}
+
+void vm_core::withdraw_flows(std::uint32_t e, std::uint64_t my_id, const term& why) {
+  auto& me = endpoints_[e];
   (me.role == role::publisher ? publishers_ : subscribers_).remove(me.topic, my_id);
   auto& counterparts = me.role == role::publisher ? subscribers_ : publishers_;
   collect([&](auto f) { counterparts.for_each_overlap(me.topic, f); });
@@ -246,14 +313,6 @@ void vm_core::deactivate_endpoint(std::uint32_t e, const term& why) {
         enqueue(other_id, event_kind::absence, std::move(flow), why);
     }
   }
-
-  auto& owner = actors_[me.owner];
-  if (me.prev != no_slot) endpoints_[me.prev].next = me.next;
-  else owner.first_endpoint = me.next;
-  if (me.next != no_slot) endpoints_[me.next].prev = me.prev;
-  --owner.endpoint_count;
-  --live_endpoints_;
-  release_endpoint(e);
 }
 
 void vm_core::route(const term& m, bool feedback) {
@@ -279,15 +338,45 @@ void vm_core::activate_actor(std::uint32_t a, actor_spec&& spec) {
   const actor_id id = id_of_actor(a);
   // The first turn comes before any event caused by the initial endpoints.
   if (s.start_pending) enqueue(id.value, event_kind::start, {});
+  if (spec.vm) start_nested(a, spec);
   for (auto& ep : spec.endpoints) activate_endpoint(fill_endpoint(a, std::move(ep)));
-  if (s.endpoint_count == 0 && !s.start_pending) terminate_actor(a, reason::quit().as_term());
+  if (s.endpoint_count == 0 && !s.start_pending && !s.hosts_vm)
+    terminate_actor(a, reason::quit().as_term());
 }
 
 void vm_core::terminate_actor(std::uint32_t a, const term& why) {
   while (actors_[a].first_endpoint != no_slot)
     deactivate_endpoint(actors_[a].first_endpoint, why);
+  if (actors_[a].hosts_vm) end_nested(a, why);
   --live_actors_;
+  const actor_id id = id_of_actor(a);
   release_actor(a);
+  last_exit_ = located(why, a);
+  if (exit_hook_) exit_hook_(id, why);
+  if (live_actors_ == 0 && depth_ > 0 && started_ && !stopped_by_parent_ && !reported_done_) {
+    reported_done_ = true;
+    up({.kind = link_op_kind::done, .why = last_exit_});
+  }
+}
+
+void spawn_children(vm_core& core, const nested_vm_spec& spec) {
+  for (const auto& child : spec.children) {
+    try {
+      core.spawn_now(child);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "agora: vm {}: child {} failed to start: {}\n", core.path(),
+                 child.name.empty() ? "(unnamed)" : child.name, e.what());
+    }
+  }
+  core.mark_started();
+}
+
+void vm_core::mark_started() {
+  started_ = true;
+  if (live_actors_ == 0 && depth_ > 0 && !reported_done_) {
+    reported_done_ = true;
+    up({.kind = link_op_kind::done, .why = reason::quit().as_term()});
+  }
 }
 
 void vm_core::prepare_actor(std::uint32_t a, actor_spec& spec) {
@@ -327,15 +416,26 @@ void vm_core::stop_now(actor_id who, const reason& why) {
 }
 
 void vm_core::stop_all(const reason& why) {
-  for (std::uint32_t a = 0; a < actors_.size(); ++a)
-    if (actors_[a].status == slot_status::live) terminate_actor(a, why.as_term());
+  // Newest slots first: roughly the reverse of spawn order.
+  for (std::size_t a = actors_.size(); a-- > 0;)
+    if (actors_[a].status == slot_status::live)
+      terminate_actor(static_cast<std::uint32_t>(a), why.as_term());
 }
 
 // ---- recording a turn -------------------------------------------------------
 
+namespace {
+void require_levels(unsigned levels, unsigned depth, const char* what) {
+  if (levels > depth)
+    throw std::logic_error(fmt::format("{} {} VM(s) up, but there are only {} above this one",
+                                       what, levels, depth));
+}
+}  // namespace
+
 endpoint_id vm_core::add_endpoint(actor_id owner, endpoint_spec spec, unsigned levels) {
-  if (levels != 0) throw std::logic_error("meta-level endpoints: not yet");
+  require_levels(levels, depth_, "endpoint");
   std::uint32_t e = fill_endpoint(owner.index(), std::move(spec));
+  endpoints_[e].level = static_cast<std::uint8_t>(levels);
   endpoint_id id = id_of_endpoint(e);
   actions_.push_back({action_kind::add_endpoint, id.value, {}});
   return id;
@@ -354,9 +454,10 @@ void vm_core::remove_endpoint(actor_id owner, endpoint_id ep, reason why) {
 }
 
 void vm_core::send(term m, bool feedback, unsigned levels) {
-  if (levels != 0) throw std::logic_error("meta-level send: not yet");
+  require_levels(levels, depth_, feedback ? "feedback" : "send");
   require_concrete(m, feedback);
-  actions_.push_back({feedback ? action_kind::feedback : action_kind::send, 0, std::move(m)});
+  actions_.push_back({feedback ? action_kind::feedback : action_kind::send, 0, std::move(m),
+                      static_cast<std::uint8_t>(levels)});
 }
 
 actor_id vm_core::spawn(actor_spec spec) {
@@ -370,8 +471,14 @@ actor_id vm_core::spawn(actor_spec spec) {
 }
 
 void vm_core::spawn_at(actor_spec spec, unsigned levels) {
-  if (levels != 0) throw std::logic_error("meta-level spawn: not yet");
-  spawn(std::move(spec));
+  require_levels(levels, depth_, "spawn");
+  if (levels == 0) {
+    spawn(std::move(spec));
+    return;
+  }
+  actions_.push_back({action_kind::spawn_up, 0, term(static_cast<std::int64_t>(spawns_.size())),
+                      static_cast<std::uint8_t>(levels)});
+  spawns_.push_back(std::move(spec));
 }
 
 void vm_core::stop(actor_id who, reason why) {
@@ -392,7 +499,7 @@ void vm_core::commit(std::uint32_t self) {
   // on_start is only queued, so no user code runs during commit.
   if (actions_.empty() && spawns_.empty()) {  // the common turn: nothing to apply
     auto& s = actors_[self];
-    if (s.status == slot_status::live && s.endpoint_count == 0 && !s.start_pending)
+    if (s.status == slot_status::live && s.endpoint_count == 0 && !s.start_pending && !s.hosts_vm)
       terminate_actor(self, reason::quit().as_term());  // inert
     return;
   }
@@ -408,10 +515,17 @@ void vm_core::commit(std::uint32_t self) {
         if (live_endpoint(act.id)) deactivate_endpoint(endpoint_id{act.id}.index(), act.payload);
         break;
       case action_kind::send:
-        route(act.payload, false);
+      case action_kind::feedback: {
+        const bool fb = act.kind == action_kind::feedback;
+        if (act.levels == 0) route(act.payload, fb);
+        else up({.kind = link_op_kind::send, .event = fb ? event_kind::feedback : event_kind::message,
+                 .levels = act.levels, .topic = std::move(act.payload)});
         break;
-      case action_kind::feedback:
-        route(act.payload, true);
+      }
+      case action_kind::spawn_up:
+        up({.kind = link_op_kind::spawn, .levels = act.levels,
+            .spec = std::make_shared<actor_spec>(
+                std::move(spawns_[static_cast<std::size_t>(act.payload.as_int())]))});
         break;
       case action_kind::spawn:
         activate_actor(actor_id{act.id}.index(),
@@ -425,8 +539,136 @@ void vm_core::commit(std::uint32_t self) {
   actions_.clear();
   spawns_.clear();
   auto& s = actors_[self];
-  if (s.status == slot_status::live && s.endpoint_count == 0 && !s.start_pending)
+  if (s.status == slot_status::live && s.endpoint_count == 0 && !s.start_pending && !s.hosts_vm)
     terminate_actor(self, reason::quit().as_term());  // inert
+}
+
+// ---- nesting ----------------------------------------------------------------
+
+void vm_core::up(link_op op) { up_outbox_.push_back(std::move(op)); }
+
+term vm_core::located(const term& why, std::uint32_t actor) const {
+  if (!why.is_record("crashed", 1)) return why;
+  return rec("crashed", why[0], rec("vm", path_), rec("actor", static_cast<std::int64_t>(actor)));
+}
+
+void vm_core::start_nested(std::uint32_t a, const actor_spec& spec) {
+  if (!exec_)
+    throw std::logic_error(fmt::format("vm {} cannot host nested VMs (no executor)", path_));
+  auto& s = actors_[a];
+  s.hosts_vm = true;
+  const std::uint64_t link = next_link_++;
+  auto& l = nested_[a];
+  l.id = link;
+  link_slots_[link] = a;
+  (void)spec;
+  std::string name(actor_name(id_of_actor(a)));  // prepare_actor took spec.name
+  if (name.empty()) name = fmt::format("vm{}", a);
+  l.down = exec_->start_child(*this, link, std::move(name), spec.vm);
+}
+
+void vm_core::end_nested(std::uint32_t a, const term& why) {
+  auto node = nested_.extract(a);
+  if (node.empty()) return;
+  auto& l = node.mapped();
+  link_slots_.erase(l.id);
+  if (!l.child_done) l.outbox.push_back({.kind = link_op_kind::stop, .why = why});
+  // Whatever was collected for the child still goes, in order, before the
+  // link is dropped.
+  if (!l.outbox.empty() && l.down) l.down->deliver(std::move(l.outbox));
+}
+
+void vm_core::relay_down(std::uint32_t proxy, std::uint64_t child_endpoint, event_kind k,
+                         const term& topic, const term& why) {
+  auto it = nested_.find(proxy);
+  if (it == nested_.end()) return;
+  it->second.outbox.push_back({.kind = link_op_kind::event, .event = k, .id = child_endpoint,
+                               .topic = topic, .why = why});
+}
+
+void vm_core::receive_up(std::uint64_t link, link_batch&& ops) {
+  for (auto& op : ops) {
+    // Looked up per operation: an earlier one (done) may end the link.
+    auto slot = link_slots_.find(link);
+    if (slot == link_slots_.end()) return;
+    const std::uint32_t p = slot->second;
+    auto& l = nested_[p];
+    switch (op.kind) {
+      case link_op_kind::add: {
+        auto relay = std::make_shared<const relay_handlers>(*this, p, op.id, op);
+        std::uint32_t e = fill_endpoint(p, {std::move(op.topic), op.role, op.interest, std::move(relay)});
+        endpoints_[e].level = static_cast<std::uint8_t>(op.levels - 1);
+        l.relays[op.id] = e;
+        activate_endpoint(e);
+        break;
+      }
+      case link_op_kind::remove: {
+        auto it = l.relays.find(op.id);
+        if (it == l.relays.end()) break;
+        std::uint32_t e = it->second;
+        l.relays.erase(it);
+        if (endpoints_[e].status == slot_status::live) deactivate_endpoint(e, op.why);
+        break;
+      }
+      case link_op_kind::send:
+        if (op.levels > 1) {
+          --op.levels;
+          up(std::move(op));
+        } else {
+          route(op.topic, op.event == event_kind::feedback);
+        }
+        break;
+      case link_op_kind::spawn:
+        if (op.levels > 1) {
+          --op.levels;
+          up(std::move(op));
+        } else {
+          try {
+            spawn_now(std::move(*op.spec));
+          } catch (const std::exception& e) {
+            // The requesting turn is long committed; say what was lost.
+            fmt::print(stderr, "agora: vm {}: meta-level spawn from nested vm {} failed: {}\n",
+                       path_, actor_name(id_of_actor(p)), e.what());
+          }
+        }
+        break;
+      case link_op_kind::done:
+        l.child_done = true;
+        terminate_actor(p, op.why);
+        break;
+      case link_op_kind::event:
+      case link_op_kind::stop:
+        break;  // down operations never come up
+    }
+  }
+}
+
+void vm_core::receive_down(link_batch&& ops) {
+  for (auto& op : ops) {
+    if (stopped_by_parent_) return;
+    switch (op.kind) {
+      case link_op_kind::event:
+        enqueue(op.id, op.event, std::move(op.topic), std::move(op.why));
+        break;
+      case link_op_kind::stop:
+        stopped_by_parent_ = true;
+        stop_all(reason(op.why));
+        up_outbox_.clear();  // the parent has forgotten this VM
+        break;
+      default:
+        break;  // up operations never come down
+    }
+  }
+}
+
+void vm_core::flush_links() {
+  if (!up_outbox_.empty() && up_ && !stopped_by_parent_) up_->deliver(std::move(up_outbox_));
+  up_outbox_.clear();
+  for (auto& [slot, l] : nested_)
+    if (!l.outbox.empty()) {
+      l.down->deliver(std::move(l.outbox));
+      l.outbox.clear();
+    }
 }
 
 // ---- delivering events ------------------------------------------------------

@@ -14,6 +14,7 @@
 #include "agora/actor.hpp"
 #include "agora/routing_index.hpp"
 #include "agora/vm.hpp"
+#include "vm_link.hpp"
 
 namespace agora::detail {
 
@@ -36,6 +37,7 @@ struct endpoint_slot {
   agora::role role = role::subscriber;
   agora::interest interest = interest::participant;
   slot_status status = slot_status::free;
+  std::uint8_t level = 0;  // > 0: a meta-level endpoint, declared that many VMs up
 };
 
 // Kept small: 100,000 idle actors should cost little. Names and pending
@@ -49,9 +51,8 @@ struct actor_slot {
   slot_status status = slot_status::free;
   bool named = false;
   bool start_pending = false;
+  bool hosts_vm = false;  // a nested VM's proxy: never inert, has a link
 };
-
-enum class event_kind : std::uint8_t { start, presence, absence, message, feedback };
 
 struct queued_event {
   std::uint64_t target;  // endpoint id, or actor id for start
@@ -60,20 +61,57 @@ struct queued_event {
   event_kind kind;
 };
 
-enum class action_kind : std::uint8_t { add_endpoint, remove_endpoint, send, feedback, spawn, stop };
+enum class action_kind : std::uint8_t { add_endpoint, remove_endpoint, send, feedback, spawn, spawn_up, stop };
 
 struct action {
   action_kind kind;
-  std::uint64_t id = 0;  // endpoint or actor id
-  term payload;          // message or reason
+  std::uint64_t id = 0;    // endpoint or actor id
+  term payload;            // message or reason
+  std::uint8_t levels = 0; // send/feedback/spawn_up: VMs up
+};
+
+/// The parent side of a nested VM: the channel down to it, the batch being
+/// collected for it, and which relay endpoint stands for which of the
+/// child's meta-level endpoints.
+struct nested_link {
+  std::uint64_t id = 0;
+  std::unique_ptr<link_channel> down;
+  link_batch outbox;
+  std::unordered_map<std::uint64_t, std::uint32_t> relays;  // child endpoint id -> endpoint slot
+  bool child_done = false;  // the child reported done: do not tell it to stop
 };
 
 class vm_core final : public turn_sink {
  public:
-  explicit vm_core(std::string name);
+  /// A root VM (depth 0) or, with `up`, a VM nested `depth` levels deep
+  /// whose meta-level actions go through `up`. `exec` starts nested VMs
+  /// (null: spawning a nested VM throws).
+  explicit vm_core(std::string name, vm_executor* exec = nullptr, unsigned depth = 0,
+                   std::string path = {}, std::unique_ptr<link_channel> up = nullptr);
   ~vm_core();
 
   const std::string& name() const noexcept { return name_; }
+  /// Names from the root down, "ground/jobs".
+  const std::string& path() const noexcept { return path_; }
+
+  // Nesting.
+  /// Applies a batch from the child VM behind `link` (stale links: ignored).
+  void receive_up(std::uint64_t link, link_batch&& ops);
+  /// Applies a batch from the parent VM.
+  void receive_down(link_batch&& ops);
+  /// Hands every non-empty outbox to its channel. The executor calls this
+  /// after each slice: one batch per link per slice.
+  void flush_links();
+  /// A nested VM is finished once it has no actors left (it has then
+  /// reported done, or was stopped by its parent).
+  bool finished() const noexcept { return depth_ > 0 && live_actors_ == 0 && started_; }
+  /// The executor calls this once the nested VM's initial children exist.
+  void mark_started();
+  /// Called whenever an actor of this VM stops (used by the ground).
+  void on_actor_exit(std::function<void(actor_id, const term&)> f) { exit_hook_ = std::move(f); }
+  /// Called by a relay endpoint's handler: queue an event for the child.
+  void relay_down(std::uint32_t proxy, std::uint64_t child_endpoint, event_kind k,
+                  const term& topic, const term& why);
 
   // Outside actions: applied at once.
   actor_id spawn_now(actor_spec spec);
@@ -119,9 +157,16 @@ class vm_core final : public turn_sink {
   std::uint32_t fill_endpoint(std::uint32_t owner, endpoint_spec&& spec);
   void activate_endpoint(std::uint32_t e);
   void deactivate_endpoint(std::uint32_t e, const term& why);
+  /// Takes a local endpoint out of the index; counterparts lose its flows.
+  void withdraw_flows(std::uint32_t e, std::uint64_t id, const term& why);
   void activate_actor(std::uint32_t a, actor_spec&& spec);
   void terminate_actor(std::uint32_t a, const term& why);
   void route(const term& m, bool feedback);
+  void start_nested(std::uint32_t a, const actor_spec& spec);
+  void end_nested(std::uint32_t a, const term& why);
+  /// A reason leaving this VM: crashed(what) gains where it happened.
+  term located(const term& why, std::uint32_t actor) const;
+  void up(link_op op);
   /// Fills found_ with the entries f reports, in creation (slot) order, so
   /// that delivery order does not depend on the index's internal layout.
   template <class Query>
@@ -157,7 +202,25 @@ class vm_core final : public turn_sink {
   std::vector<actor_spec> spawns_;  // specs of spawn actions, by action order
 
   vm_stats stats_;
+
+  // nesting
+  vm_executor* exec_ = nullptr;
   unsigned depth_ = 0;
+  std::string path_;
+  std::unique_ptr<link_channel> up_;
+  link_batch up_outbox_;
+  bool stopped_by_parent_ = false;
+  bool started_ = false;   // set once the initial children were spawned
+  bool reported_done_ = false;
+  term last_exit_;
+  std::unordered_map<std::uint32_t, nested_link> nested_;        // by proxy actor slot
+  std::unordered_map<std::uint64_t, std::uint32_t> link_slots_;  // link id -> proxy slot
+  std::uint64_t next_link_ = 1;
+  std::function<void(actor_id, const term&)> exit_hook_;
 };
+
+/// Spawns a nested VM's initial children in order, then marks it started.
+/// A child whose state cannot be built is reported on stderr and skipped.
+void spawn_children(vm_core& core, const nested_vm_spec& spec);
 
 }  // namespace agora::detail

@@ -23,6 +23,7 @@ namespace agora {
 
 namespace detail {
 class vm_core;
+class vm_tree;
 }
 
 struct vm_stats {
@@ -38,6 +39,8 @@ struct vm_stats {
 class vm {
  public:
   explicit vm(std::string name = "vm");
+  /// Internal: wraps a VM core run by another executor (agora::runtime).
+  explicit vm(std::unique_ptr<detail::vm_core> core);
   ~vm();
   vm(vm&&) noexcept;
   vm& operator=(vm&&) noexcept;
@@ -60,7 +63,9 @@ class vm {
 
   // ---- running ------------------------------------------------------------
 
-  /// Delivers one event (running at most one turn). False when idle.
+  /// Delivers one event (running at most one turn) in this VM or in a VM
+  /// nested in it: a plain vm runs its nested VMs itself, deterministically,
+  /// in one thread. False when the whole tree is idle.
   bool step();
   /// Delivers events until none is left (or max_events were delivered).
   /// Returns the number delivered.
@@ -75,9 +80,15 @@ class vm {
   std::size_t actor_count() const noexcept;
   std::size_t endpoint_count() const noexcept;
   vm_stats stats() const noexcept;
+  /// This VM plus the nested VMs it runs itself (1 when it has none).
+  std::size_t vm_count() const noexcept;
+
+  /// Internal: the core, for executors.
+  detail::vm_core& core() noexcept;
+  const detail::vm_core& core() const noexcept;
 
  private:
-  std::unique_ptr<detail::vm_core> core_;
+  std::unique_ptr<detail::vm_tree> tree_;
 };
 
 }  // namespace agora
