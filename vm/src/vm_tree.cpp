@@ -53,8 +53,8 @@ std::unique_ptr<link_channel> vm_tree::start_child(vm_core& parent, std::uint64_
   child->core = std::make_unique<vm_core>(
       std::move(name), this, parent.depth() + 1, std::move(path),
       std::make_unique<tree_channel>(*parent_node, true, link));
+  nodes_.push_back(child);  // first: its children may nest VMs in it
   spawn_children(*child->core, *spec);
-  nodes_.push_back(child);
   return std::make_unique<tree_channel>(child, false, 0);
 }
 
@@ -90,6 +90,8 @@ bool vm_tree::step() {
       }
     }
     drop_finished();
+    // Flushing may have handed batches to VMs earlier in the order.
+    moved |= std::any_of(nodes_.begin(), nodes_.end(), [](const auto& n) { return n->has_mail(); });
     if (!moved) return false;
   }
 }
