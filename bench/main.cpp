@@ -1,6 +1,6 @@
 // agora-bench [--only NAME]... [--quick] [--reps N] [--caf-threads N]
 //
-// Runs the benchmarks (routing, fanout, churn, memory) and prints one JSON
+// Runs the benchmarks (routing, fanout, churn, memory, timers, trace) and prints one JSON
 // line per figure on stdout:
 //   {"bench":"routing","metric":"msgs_per_s_10","value":12345678,"unit":"msg/s"}
 // Baselines (CAF 0.17) run in the same process, and ratios are reported, so
@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
       {"fanout", bench_fanout},
       {"churn", bench_churn},
       {"memory", bench_memory},
+      {"trace", bench_trace},
+      {"timers", bench_timers},
   };
   std::vector<std::string> names;
   for (const auto& b : all) names.push_back(b.name);

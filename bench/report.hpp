@@ -99,5 +99,7 @@ void bench_routing(const options& opt);
 void bench_fanout(const options& opt);
 void bench_churn(const options& opt);
 void bench_memory(const options& opt);
+void bench_trace(const options& opt);
+void bench_timers(const options& opt);
 
 }  // namespace agora_bench

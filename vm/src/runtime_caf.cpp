@@ -1,10 +1,16 @@
 // The CAF seam: the only translation unit of vm/ that includes CAF headers.
+// Every VM — top-level or nested — is one CAF actor. A nested VM talks to
+// its parent with one CAF message per link per slice (a batch of link
+// operations), so a burst of events costs far less than a message each.
 #include <caf/all.hpp>
-#include <fmt/format.h>
+#include <fmt/core.h>
 
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 
 #include "agora/runtime.hpp"
+#include "vm_core.hpp"
 
 namespace agora::detail {
 
@@ -12,29 +18,127 @@ namespace agora::detail {
 struct vm_task {
   std::function<void(vm&)> run;
 };
+/// A batch from a parent VM to the nested VM.
+struct down_batch {
+  link_batch ops;
+};
+/// A batch from a nested VM to its parent, tagged with the link.
+struct up_batch {
+  std::uint64_t link;
+  link_batch ops;
+};
 
 }  // namespace agora::detail
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agora::detail::vm_task)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agora::detail::down_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agora::detail::up_batch)
 
 namespace agora::detail {
+
+/// What all VM actors of one runtime share: the slice length, the trace
+/// sink and a count of live VM actors, so that wait_for can time out.
+struct runtime_shared {
+  std::size_t slice = 1000;
+  std::mutex mutex;
+  std::condition_variable all_done;
+  std::size_t live_vms = 0;
+
+  void vm_started() {
+    std::lock_guard lock(mutex);
+    ++live_vms;
+  }
+  void vm_stopped() {
+    std::lock_guard lock(mutex);
+    if (--live_vms == 0) all_done.notify_all();
+  }
+};
 
 namespace {
 
 using continue_atom = caf::atom_constant<caf::atom("agcont")>;
 
+class caf_channel final : public link_channel {
+ public:
+  caf_channel(caf::actor to, bool upward, std::uint64_t link)
+      : to_(std::move(to)), upward_(upward), link_(link) {}
+  void deliver(link_batch&& ops) override {
+    if (upward_) caf::anon_send(to_, up_batch{link_, std::move(ops)});
+    else caf::anon_send(to_, down_batch{std::move(ops)});
+  }
+
+ private:
+  caf::actor to_;
+  bool upward_;
+  std::uint64_t link_;
+};
+
+struct vm_actor_state;
+using vm_actor_type = caf::stateful_actor<vm_actor_state>;
+
+/// How a VM actor is born: top level (depth 0) with a setup function, or
+/// nested, with its parent, link and children.
+struct vm_boot {
+  std::function<void(agora::vm&)> setup;  // top level
+  std::string name, path;
+  unsigned depth = 0;
+  caf::actor parent;
+  std::uint64_t link = 0;
+  std::shared_ptr<const nested_vm_spec> spec;
+  std::shared_ptr<runtime_shared> shared;
+};
+
+class caf_executor final : public vm_executor {
+ public:
+  explicit caf_executor(vm_actor_type* self) : self_(self) {}
+  std::unique_ptr<link_channel> start_child(vm_core& parent, std::uint64_t link, std::string name,
+                                            std::shared_ptr<const nested_vm_spec> spec) override;
+  /// Nested VM actors by address, to turn an abnormal exit into done(crashed).
+  std::unordered_map<caf::actor_addr, std::uint64_t> children;
+
+ private:
+  vm_actor_type* self_;
+};
+
 struct vm_actor_state {
+  std::shared_ptr<runtime_shared> shared;
+  std::unique_ptr<caf_executor> exec;
   std::unique_ptr<agora::vm> machine;
-  std::size_t slice = 1000;
   bool continuation_pending = false;
 };
 
-/// Runs up to one slice of events, then either yields (the rest comes in the
-/// next slice, so other actors on this thread get their turn) or, when the VM
-/// has no actors left, stops.
-void drain(caf::stateful_actor<vm_actor_state>* self) {
+}  // namespace
+
+caf::behavior vm_actor(vm_actor_type* self, vm_boot boot);
+
+namespace {
+
+std::unique_ptr<link_channel> caf_executor::start_child(vm_core& parent, std::uint64_t link,
+                                                        std::string name,
+                                                        std::shared_ptr<const nested_vm_spec> spec) {
+  vm_boot boot;
+  boot.path = parent.path() + "/" + name;
+  boot.name = std::move(name);
+  boot.depth = parent.depth() + 1;
+  boot.parent = caf::actor_cast<caf::actor>(self_);
+  boot.link = link;
+  boot.spec = std::move(spec);
+  boot.shared = self_->state.shared;
+  boot.shared->vm_started();  // now, so that wait() cannot miss it
+  auto child = self_->system().spawn(vm_actor, std::move(boot));
+  self_->monitor(child);
+  children.emplace(child.address(), link);
+  return std::make_unique<caf_channel>(std::move(child), false, 0);
+}
+
+/// Runs up to one slice of events, hands every link's batch over, then
+/// yields (more next slice, so other actors on this thread get their turn)
+/// or, when the VM is done, stops.
+void drain(vm_actor_type* self) {
   auto& st = self->state;
-  st.machine->run(st.slice);
+  auto& core = st.machine->core();
+  st.machine->run(st.shared->slice);
+  core.flush_links();
   if (!st.machine->idle()) {
     if (!st.continuation_pending) {
       st.continuation_pending = true;
@@ -42,35 +146,75 @@ void drain(caf::stateful_actor<vm_actor_state>* self) {
     }
     return;
   }
-  if (st.machine->actor_count() == 0) self->quit();
+  if (st.machine->actor_count() == 0 && (core.depth() == 0 || core.finished())) self->quit();
 }
 
-caf::behavior vm_actor(caf::stateful_actor<vm_actor_state>* self,
-                       std::shared_ptr<agora::vm> boot_holder, std::size_t slice) {
-  // The VM is created by the caller (so its initial actors exist before the
-  // first message) and moved into the actor's state here.
-  self->state.machine = std::make_unique<agora::vm>(std::move(*boot_holder));
-  self->state.slice = slice;
+template <class F>
+void guarded(vm_actor_type* self, const char* what, F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "agora: {} in vm {} failed: {}\n", what, self->state.machine->core().path(),
+               e.what());
+  }
+  drain(self);
+}
+
+}  // namespace
+
+caf::behavior vm_actor(vm_actor_type* self, vm_boot boot) {
+  auto& st = self->state;
+  st.shared = boot.shared;  // counted by whoever spawned this VM actor
+  self->attach_functor([shared = boot.shared](const caf::error&) { shared->vm_stopped(); });
+  st.exec = std::make_unique<caf_executor>(self);
+  // Initialisation runs in the actor, before any message reaches it: work
+  // posted through a handle right after spawn_vm finds the setup done.
+  if (boot.depth == 0) {
+    st.machine = std::make_unique<agora::vm>(
+        std::make_unique<vm_core>(boot.name, st.exec.get()));
+    try {
+      if (boot.setup) boot.setup(*st.machine);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "agora: setting up vm {} failed: {}\n", boot.name, e.what());
+    }
+  } else {
+    auto up = std::make_unique<caf_channel>(boot.parent, true, boot.link);
+    st.machine = std::make_unique<agora::vm>(std::make_unique<vm_core>(
+        boot.name, st.exec.get(), boot.depth, boot.path, std::move(up)));
+    spawn_children(st.machine->core(), *boot.spec);
+  }
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& exec = *self->state.exec;
+    auto it = exec.children.find(dm.source);
+    if (it == exec.children.end()) return;
+    std::uint64_t link = it->second;
+    exec.children.erase(it);
+    if (!dm.reason) return;  // a normal exit: it said done, or was stopped
+    link_batch ops;
+    ops.push_back({.kind = link_op_kind::done,
+                   .why = rec("crashed", fmt::format("vm actor failed: {}", caf::to_string(dm.reason)))});
+    self->state.machine->core().receive_up(link, std::move(ops));
+    drain(self);
+  });
   self->send(self, continue_atom::value);
-  self->state.continuation_pending = true;
+  st.continuation_pending = true;
   return {
       [=](continue_atom) {
         self->state.continuation_pending = false;
         drain(self);
       },
       [=](vm_task& task) {
-        try {
-          task.run(*self->state.machine);
-        } catch (const std::exception& e) {
-          std::fprintf(stderr, "agora: task posted to vm %s failed: %s\n",
-                       self->state.machine->name().c_str(), e.what());
-        }
-        drain(self);
+        guarded(self, "task posted", [&] { task.run(*self->state.machine); });
+      },
+      [=](down_batch& b) {
+        guarded(self, "batch from the parent", [&] { self->state.machine->core().receive_down(std::move(b.ops)); });
+      },
+      [=](up_batch& b) {
+        guarded(self, "batch from a nested vm",
+                [&] { self->state.machine->core().receive_up(b.link, std::move(b.ops)); });
       },
   };
 }
-
-}  // namespace
 
 struct vm_handle_impl {
   caf::actor target;
@@ -78,7 +222,9 @@ struct vm_handle_impl {
 };
 
 struct runtime_impl {
-  explicit runtime_impl(const runtime_config& cfg) : config(make_config(cfg)), system(config) {}
+  explicit runtime_impl(const runtime_config& cfg) : config(make_config(cfg)), system(config) {
+    shared->slice = cfg.events_per_slice ? cfg.events_per_slice : 1;
+  }
 
   static caf::actor_system_config make_config(const runtime_config& cfg) {
     caf::actor_system_config c;
@@ -89,7 +235,7 @@ struct runtime_impl {
 
   caf::actor_system_config config;
   caf::actor_system system;
-  std::size_t slice = 1000;
+  std::shared_ptr<runtime_shared> shared = std::make_shared<runtime_shared>();
 };
 
 }  // namespace agora::detail
@@ -106,41 +252,37 @@ void vm_handle::post(std::function<void(vm&)> f) const {
   caf::anon_send(impl_->target, detail::vm_task{std::move(f)});
 }
 
-void vm_handle::send(term m) const {
-  post([m = std::move(m)](vm& v) { v.send(m); });
-}
-
-void vm_handle::feedback(term m) const {
-  post([m = std::move(m)](vm& v) { v.feedback(m); });
-}
-
-void vm_handle::spawn(actor_spec spec) const {
-  post([spec = std::move(spec)](vm& v) mutable { v.spawn(std::move(spec)); });
-}
-
-void vm_handle::stop(actor_id who, reason why) const {
-  post([who, why = std::move(why)](vm& v) { v.stop(who, why); });
-}
-
-void vm_handle::shutdown() const {
-  post([](vm& v) { v.stop_all(reason(sym("shutdown"))); });
-}
-
 runtime::runtime(runtime_config config)
-    : impl_(std::make_unique<detail::runtime_impl>(config)) {
-  impl_->slice = config.events_per_slice ? config.events_per_slice : 1;
-}
+    : impl_(std::make_unique<detail::runtime_impl>(config)) {}
 
 runtime::~runtime() { wait(); }
 
 vm_handle runtime::spawn_vm(std::string name, std::vector<actor_spec> actors) {
-  auto machine = std::make_shared<vm>(name);
-  for (auto& a : actors) machine->spawn(std::move(a));
-  auto target = impl_->system.spawn(detail::vm_actor, machine, impl_->slice);
+  return spawn_vm(std::move(name), [actors = std::move(actors)](vm& v) mutable {
+    for (auto& a : actors) v.spawn(std::move(a));
+  });
+}
+
+vm_handle runtime::spawn_vm(std::string name, std::function<void(vm&)> setup) {
+  detail::vm_boot boot;
+  boot.shared = impl_->shared;
+  boot.name = boot.path = name;
+  boot.setup = std::move(setup);
+  impl_->shared->vm_started();  // now, so that wait() cannot miss it
+  auto target = impl_->system.spawn(detail::vm_actor, std::move(boot));
   return vm_handle(std::make_shared<detail::vm_handle_impl>(
       detail::vm_handle_impl{std::move(target), std::move(name)}));
 }
 
-void runtime::wait() { impl_->system.await_all_actors_done(); }
+void runtime::wait() {
+  std::unique_lock lock(impl_->shared->mutex);
+  impl_->shared->all_done.wait(lock, [&] { return impl_->shared->live_vms == 0; });
+}
+
+bool runtime::wait_for(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(impl_->shared->mutex);
+  return impl_->shared->all_done.wait_for(lock, timeout,
+                                          [&] { return impl_->shared->live_vms == 0; });
+}
 
 }  // namespace agora

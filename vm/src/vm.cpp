@@ -21,6 +21,7 @@ void vm::feedback(term m) { core().send_now(m, true); }
 void vm::stop(actor_id who, reason why) { core().stop_now(who, why); }
 void vm::stop_all(reason why) { core().stop_all(why); }
 bool vm::step() { return tree_->step(); }
+void vm::trace(trace_sink sink) { tree_->set_trace(sink); }
 
 std::size_t vm::run(std::size_t max_events) {
   std::size_t n = 0;

@@ -246,6 +246,7 @@ void vm_core::activate_endpoint(std::uint32_t e) {
   owner.first_endpoint = e;
   ++owner.endpoint_count;
   ++live_endpoints_;
+  if (trace_) [[unlikely]] trace_endpoint(e, nullptr);
 
   const std::uint64_t my_id = id_of_endpoint(e).value;
   if (me.level > 0) {  // declared up there; its events come back down
@@ -270,8 +271,10 @@ void vm_core::activate_endpoint(std::uint32_t e) {
     term flow = flow_of(other.topic, me.topic);
     auto count_up = [&](endpoint_slot& who, std::uint64_t who_id) {
       if (!who.flows) who.flows = std::make_unique<flow_counts>();
-      if (++(*who.flows)[flow] == 1 && has_handler(who, event_kind::presence))
+      if (++(*who.flows)[flow] == 1 && has_handler(who, event_kind::presence)) {
+        if (trace_) [[unlikely]] trace_queued(who_id, event_kind::presence, flow, {}, false);
         enqueue(who_id, event_kind::presence, flow);
+      }
     };
     if (other_sees) count_up(other, other_id);
     if (i_see) count_up(me, my_id);
@@ -280,6 +283,7 @@ void vm_core::activate_endpoint(std::uint32_t e) {
 }
 
 void vm_core::deactivate_endpoint(std::uint32_t e, const term& why) {
+  if (trace_) [[unlikely]] trace_endpoint(e, &why);
   auto& me = endpoints_[e];
   const std::uint64_t my_id = id_of_endpoint(e).value;
   if (me.level > 0) {
@@ -309,8 +313,10 @@ void vm_core::withdraw_flows(std::uint32_t e, std::uint64_t my_id, const term& w
     if (it == other.flows->end()) continue;
     if (--it->second == 0) {
       other.flows->erase(it);
-      if (has_handler(other, event_kind::absence))
+      if (has_handler(other, event_kind::absence)) {
+        if (trace_) [[unlikely]] trace_queued(other_id, event_kind::absence, flow, why, false);
         enqueue(other_id, event_kind::absence, std::move(flow), why);
+      }
     }
   }
 }
@@ -322,6 +328,7 @@ void vm_core::route(const term& m, bool feedback) {
   std::size_t n = 0;
   for (std::uint64_t id : found_)
     if (has_handler(endpoints_[endpoint_id{id}.index()], kind)) found_[n++] = id;
+  if (trace_) [[unlikely]] trace_route(m, feedback, n);
   if (n == 1) enqueue(found_[0], kind, m);
   if (n < 2) return;
   // One queue entry for the whole fan-out: the targets go to a side queue.
@@ -332,9 +339,11 @@ void vm_core::route(const term& m, bool feedback) {
 // ---- actors -----------------------------------------------------------------
 
 void vm_core::activate_actor(std::uint32_t a, actor_spec&& spec) {
+  ++spawned_;
   auto& s = actors_[a];
   s.status = slot_status::live;
   ++live_actors_;
+  if (trace_) [[unlikely]] trace_spawn(a, spec);
   const actor_id id = id_of_actor(a);
   // The first turn comes before any event caused by the initial endpoints.
   if (s.start_pending) enqueue(id.value, event_kind::start, {});
@@ -345,6 +354,7 @@ void vm_core::activate_actor(std::uint32_t a, actor_spec&& spec) {
 }
 
 void vm_core::terminate_actor(std::uint32_t a, const term& why) {
+  if (trace_) [[unlikely]] trace_stop(a, why);
   while (actors_[a].first_endpoint != no_slot)
     deactivate_endpoint(actors_[a].first_endpoint, why);
   if (actors_[a].hosts_vm) end_nested(a, why);
@@ -416,10 +426,20 @@ void vm_core::stop_now(actor_id who, const reason& why) {
 }
 
 void vm_core::stop_all(const reason& why) {
-  // Newest slots first: roughly the reverse of spawn order.
-  for (std::size_t a = actors_.size(); a-- > 0;)
-    if (actors_[a].status == slot_status::live)
-      terminate_actor(static_cast<std::uint32_t>(a), why.as_term());
+  // Newest slots first (roughly the reverse of spawn order), one actor at a
+  // time, delivering what each stop causes before the next: every survivor
+  // sees its counterparts go with `why`. Actors spawned meanwhile are
+  // stopped too.
+  constexpr std::size_t max_events_between_stops = 100'000;
+  std::size_t a = actors_.size();
+  while (a-- > 0) {
+    if (actors_[a].status != slot_status::live) continue;
+    terminate_actor(static_cast<std::uint32_t>(a), why.as_term());
+    const std::size_t before = spawned_;
+    for (std::size_t n = 0; n < max_events_between_stops && step(); ++n) {
+    }
+    if (spawned_ != before) a = actors_.size();
+  }
 }
 
 // ---- recording a turn -------------------------------------------------------
@@ -575,7 +595,10 @@ void vm_core::end_nested(std::uint32_t a, const term& why) {
   if (!l.child_done) l.outbox.push_back({.kind = link_op_kind::stop, .why = why});
   // Whatever was collected for the child still goes, in order, before the
   // link is dropped.
-  if (!l.outbox.empty() && l.down) l.down->deliver(std::move(l.outbox));
+  if (!l.outbox.empty() && l.down) {
+    if (trace_) [[unlikely]] trace_batch(l.outbox, a);
+    l.down->deliver(std::move(l.outbox));
+  }
 }
 
 void vm_core::relay_down(std::uint32_t proxy, std::uint64_t child_endpoint, event_kind k,
@@ -648,6 +671,7 @@ void vm_core::receive_down(link_batch&& ops) {
     if (stopped_by_parent_) return;
     switch (op.kind) {
       case link_op_kind::event:
+        if (trace_) [[unlikely]] trace_queued(op.id, op.event, op.topic, op.why, true);
         enqueue(op.id, op.event, std::move(op.topic), std::move(op.why));
         break;
       case link_op_kind::stop:
@@ -662,10 +686,14 @@ void vm_core::receive_down(link_batch&& ops) {
 }
 
 void vm_core::flush_links() {
-  if (!up_outbox_.empty() && up_ && !stopped_by_parent_) up_->deliver(std::move(up_outbox_));
+  if (!up_outbox_.empty() && up_ && !stopped_by_parent_) {
+    if (trace_) [[unlikely]] trace_batch(up_outbox_, no_slot);
+    up_->deliver(std::move(up_outbox_));
+  }
   up_outbox_.clear();
   for (auto& [slot, l] : nested_)
     if (!l.outbox.empty()) {
+      if (trace_) [[unlikely]] trace_batch(l.outbox, slot);
       l.down->deliver(std::move(l.outbox));
       l.outbox.clear();
     }
@@ -686,9 +714,11 @@ void vm_core::run_turn(std::uint32_t a, Invoke&& invoke) {
     crash = "unknown exception";
   }
   if (!crash) {
+    if (trace_) [[unlikely]] trace_turn_end(a, actions_.size(), nullptr);
     commit(a);
     return;
   }
+  if (trace_) [[unlikely]] trace_turn_end(a, actions_.size(), &*crash);
   rollback();
   ++stats_.crashes;
   terminate_actor(a, reason::crashed(*crash).as_term());
@@ -726,6 +756,7 @@ bool vm_core::step() {
     auto node = starts_.extract(actor_id{ev.target}.index());
     auto start = std::move(node.mapped());
     s->start_pending = false;
+    if (trace_) [[unlikely]] trace_turn_start(actor_id{ev.target}.index(), event_kind::start, 0, {}, {});
     run_turn(actor_id{ev.target}.index(), [&](turn_base& t) { start(t); });
     return true;
   }
@@ -741,6 +772,7 @@ bool vm_core::step() {
   const handler_set* hs = ep->handlers.get();
   const term& pattern = ep->topic;  // slots live in a deque: stable
   const endpoint_id id{ev.target};
+  if (trace_) [[unlikely]] trace_turn_start(ep->owner, ev.kind, ev.target, ev.topic, ev.why);
   switch (ev.kind) {
     case event_kind::presence:
       run_turn(ep->owner, [&](turn_base& t) {

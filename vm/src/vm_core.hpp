@@ -13,6 +13,7 @@
 
 #include "agora/actor.hpp"
 #include "agora/routing_index.hpp"
+#include "agora/trace.hpp"
 #include "agora/vm.hpp"
 #include "vm_link.hpp"
 
@@ -122,6 +123,11 @@ class vm_core final : public turn_sink {
   bool step();
   bool idle() const noexcept { return queue_.empty(); }
 
+  /// Tracing (trace.hpp): empty = off. Executors pass trace() on to the
+  /// cores of nested VMs they start, before spawning their children.
+  void set_trace(trace_sink sink) { trace_ = std::move(sink); }
+  const trace_sink& trace() const noexcept { return trace_; }
+
   bool alive(actor_id a) const noexcept;
   std::string_view actor_name(actor_id a) const noexcept;
   vm_stats stats() const noexcept;
@@ -179,6 +185,22 @@ class vm_core final : public turn_sink {
   void run_turn(std::uint32_t actor, Invoke&& invoke);
   void enqueue(std::uint64_t target, event_kind k, term topic, term why = {});
 
+  // tracing: called only when trace_ is set, out of line (vm_trace.cpp) and
+  // cold, so that each trace point costs one branch when tracing is off
+  [[gnu::cold]] void trace_turn_start(std::uint32_t actor, event_kind k, std::uint64_t endpoint,
+                                      const term& topic, const term& why);
+  [[gnu::cold]] void trace_turn_end(std::uint32_t actor, std::size_t actions,
+                                    const std::string* crash);
+  [[gnu::cold]] void trace_endpoint(std::uint32_t e, const term* removed_why);
+  [[gnu::cold]] void trace_queued(std::uint64_t endpoint, event_kind k, const term& flow,
+                                  const term& why, bool from_parent);
+  [[gnu::cold]] void trace_route(const term& m, bool feedback, std::size_t targets);
+  [[gnu::cold]] void trace_batch(const link_batch& ops, std::uint32_t proxy);
+  [[gnu::cold]] void trace_spawn(std::uint32_t actor, const actor_spec& spec);
+  [[gnu::cold]] void trace_stop(std::uint32_t actor, const term& why);
+  std::string trace_actor(std::uint32_t actor) const;
+  void trace_line(std::string_view text);
+
   std::string name_;
   std::deque<actor_slot> actors_;        // deque: slots never move
   std::deque<endpoint_slot> endpoints_;
@@ -187,6 +209,7 @@ class vm_core final : public turn_sink {
   std::uint32_t free_actor_ = no_slot;
   std::uint32_t free_endpoint_ = no_slot;
   std::size_t live_actors_ = 0;
+  std::size_t spawned_ = 0;  // actors activated so far
   std::size_t live_endpoints_ = 0;
 
   routing_index publishers_;
@@ -202,6 +225,7 @@ class vm_core final : public turn_sink {
   std::vector<actor_spec> spawns_;  // specs of spawn actions, by action order
 
   vm_stats stats_;
+  trace_sink trace_;  // empty: tracing off
 
   // nesting
   vm_executor* exec_ = nullptr;

@@ -33,16 +33,18 @@ enum class link_op_kind : std::uint8_t {
 };
 
 struct link_op {
-  link_op_kind kind;
+  // Default member initializers everywhere: ops are built with designated
+  // initializers naming only what they use.
+  link_op_kind kind{};
   event_kind event = event_kind::message;  // event; also send: message or feedback
   std::uint8_t levels = 1;                 // add/send/spawn, counted from the receiver's child
   agora::role role = role::subscriber;     // add
   agora::interest interest = interest::participant;
   bool has_presence = false, has_absence = false, has_message = false;  // add
   std::uint64_t id = 0;
-  term topic;
-  term why;
-  std::shared_ptr<actor_spec> spec;  // spawn
+  term topic{};
+  term why{};
+  std::shared_ptr<actor_spec> spec{};  // spawn
 };
 
 using link_batch = std::vector<link_op>;

@@ -39,6 +39,7 @@ std::unique_ptr<vm_tree> vm_tree::make_root(std::string name) {
   auto n = std::make_shared<node>();
   n->core = std::make_unique<vm_core>(std::move(name), tree.get());
   tree->nodes_.push_back(std::move(n));
+  tree->runs_nested_ = true;
   return tree;
 }
 
@@ -53,6 +54,7 @@ std::unique_ptr<link_channel> vm_tree::start_child(vm_core& parent, std::uint64_
   child->core = std::make_unique<vm_core>(
       std::move(name), this, parent.depth() + 1, std::move(path),
       std::make_unique<tree_channel>(*parent_node, true, link));
+  child->core->set_trace(parent.trace());  // before its children: they are traced too
   nodes_.push_back(child);  // first: its children may nest VMs in it
   spawn_children(*child->core, *spec);
   return std::make_unique<tree_channel>(child, false, 0);
@@ -76,6 +78,7 @@ bool vm_tree::deliver_mail(node& n) {
 }
 
 bool vm_tree::step() {
+  if (!runs_nested_) return root().step();
   for (;;) {
     bool moved = false;
     // Index loop: starting a nested VM appends to nodes_.
@@ -104,7 +107,12 @@ void vm_tree::drop_finished() {
   });
 }
 
+void vm_tree::set_trace(const trace_sink& sink) {
+  for (auto& n : nodes_) n->core->set_trace(sink);
+}
+
 bool vm_tree::idle() const noexcept {
+  if (!runs_nested_) return root().idle();
   return std::all_of(nodes_.begin(), nodes_.end(),
                      [](const auto& n) { return !n->has_mail() && n->core->idle(); });
 }

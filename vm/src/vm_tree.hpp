@@ -29,6 +29,9 @@ class vm_tree final : public vm_executor {
   bool step();
   bool idle() const noexcept;
   std::size_t vm_count() const noexcept { return nodes_.size(); }
+  /// Sets the trace sink of every VM of the tree (nested ones started
+  /// later inherit their parent's).
+  void set_trace(const trace_sink& sink);
 
   std::unique_ptr<link_channel> start_child(vm_core& parent, std::uint64_t link, std::string name,
                                             std::shared_ptr<const nested_vm_spec> spec) override;
@@ -47,6 +50,9 @@ class vm_tree final : public vm_executor {
   void drop_finished();
 
   std::vector<std::shared_ptr<node>> nodes_;  // root first, then in creation order
+  // False when another executor runs the root's nested VMs: then step()
+  // leaves flushing to that executor, which batches per slice.
+  bool runs_nested_ = false;
 };
 
 }  // namespace agora::detail

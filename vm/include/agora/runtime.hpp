@@ -8,9 +8,11 @@
 //   rt.wait();                                          // until every VM is done
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +55,40 @@ class vm_handle {
   std::shared_ptr<detail::vm_handle_impl> impl_;
 };
 
+/// What a tap saw: a flow appearing or going (with the reason), or a
+/// message / feedback that reached its endpoint.
+struct tap_event {
+  enum class kind { presence, absence, message, feedback };
+  enum kind kind;
+  term topic;  // the flow, or the message body
+  reason why;  // absence only
+};
+
+/// An endpoint in a VM, watched from outside (any thread, or a plain CAF
+/// actor): its events are queued here instead of running a handler.
+///   agora::tap watch(handle, "present($who)"_t);
+///   while (auto e = watch.next(1s)) ...;
+/// The endpoint exists shortly after construction (it is posted to the VM,
+/// in order with other posts) and goes away, reason deleted, on destruction.
+class tap {
+ public:
+  tap(const vm_handle& target, term topic, role r = role::subscriber,
+      interest i = interest::observer);
+  ~tap();
+  tap(tap&&) noexcept = default;
+  tap& operator=(tap&&) = delete;
+
+  /// The next event, waiting up to `timeout`; nullopt if none came.
+  std::optional<tap_event> next(std::chrono::milliseconds timeout);
+  /// Every event queued now, without waiting.
+  std::vector<tap_event> drain();
+
+ private:
+  struct shared_state;
+  vm_handle target_;
+  std::shared_ptr<shared_state> state_;
+};
+
 class runtime {
  public:
   explicit runtime(runtime_config config = {});
@@ -62,10 +98,16 @@ class runtime {
   runtime& operator=(const runtime&) = delete;
 
   /// Starts a VM with its initial actors. The VM stops when it has no actors
-  /// left (everything it hosted quit, crashed or became inert).
+  /// left (everything it hosted quit, crashed or became inert). Nested VMs
+  /// (agora::nested_vm) spawned in it run as VMs of their own, in parallel.
   vm_handle spawn_vm(std::string name, std::vector<actor_spec> actors = {});
-  /// Blocks until every VM of this runtime has stopped.
+  /// Starts a VM and runs `setup` on it inside the VM's thread before
+  /// anything else reaches it (spawn actors, read their ids, install hooks).
+  vm_handle spawn_vm(std::string name, std::function<void(vm&)> setup);
+  /// Blocks until every VM of this runtime, nested ones included, has stopped.
   void wait();
+  /// The same with a time limit; false if some VM is still running.
+  bool wait_for(std::chrono::milliseconds timeout);
 
  private:
   std::unique_ptr<detail::runtime_impl> impl_;

@@ -18,6 +18,7 @@
 #include "agora/actor.hpp"
 #include "agora/event.hpp"
 #include "agora/term.hpp"
+#include "agora/trace.hpp"
 
 namespace agora {
 
@@ -31,6 +32,7 @@ struct vm_stats {
   std::uint64_t events_delivered = 0;  // events that reached a handler
   std::uint64_t events_dropped = 0;    // events whose endpoint had gone
   std::uint64_t crashes = 0;           // turns that threw
+  std::uint64_t trace_errors = 0;      // trace lines whose sink threw (swallowed)
   std::size_t actors = 0;              // live now
   std::size_t endpoints = 0;           // live now
   std::size_t queued = 0;              // events waiting now
@@ -71,6 +73,14 @@ class vm {
   /// Returns the number delivered.
   std::size_t run(std::size_t max_events = SIZE_MAX);
   bool idle() const noexcept;
+
+  // ---- tracing ------------------------------------------------------------
+
+  /// Traces this VM and the VMs nested in it into `sink` (see trace.hpp);
+  /// an empty sink turns tracing off. Nested VMs started later inherit the
+  /// sink of the VM that starts them. Call it on the VM's thread (under
+  /// agora::runtime: inside vm_handle::post).
+  void trace(trace_sink sink);
 
   // ---- inspection ---------------------------------------------------------
 

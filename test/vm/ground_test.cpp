@@ -1,0 +1,124 @@
+// agora::ground: exit codes, orderly shutdown on SIGTERM, forced shutdown
+// of a VM that hangs, injection. Signals are tested on a child process
+// (test/programs/ground_probe.cpp) so this test program is never signalled.
+#include <doctest/doctest.h>
+
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "agora/ground.hpp"
+#include "agora/text.hpp"
+
+extern char** environ;
+
+using namespace agora;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// A running ground_probe with its stdout on a pipe.
+struct probe {
+  explicit probe(const char* mode) {
+    int fds[2];
+    REQUIRE(pipe(fds) == 0);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    char* argv[] = {const_cast<char*>(AGORA_GROUND_PROBE), const_cast<char*>(mode), nullptr};
+    REQUIRE(posix_spawn(&pid, AGORA_GROUND_PROBE, &fa, nullptr, argv, environ) == 0);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    out = fds[0];
+  }
+  ~probe() {
+    if (pid > 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+    close(out);
+  }
+
+  /// Reads until `needle` appears in the output (or 10 s pass).
+  bool wait_for_output(const std::string& needle) {
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (text.find(needle) == std::string::npos) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      pollfd p{out, POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      char buf[4096];
+      auto n = read(out, buf, sizeof buf);
+      if (n <= 0) return text.find(needle) != std::string::npos;
+      text.append(buf, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+
+  /// Waits for the exit (10 s at most); returns the exit code, or -1.
+  int exit_code() {
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    int status = 0;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) return -1;
+      wait_for_output("\x01");  // drain output meanwhile (returns at EOF or after 10 s)
+    }
+    pid = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  pid_t pid = -1;
+  int out = -1;
+  std::string text;
+};
+
+}  // namespace
+
+TEST_CASE("ground: the exit code follows how the root stopped") {
+  CHECK(probe("quit").exit_code() == 0);
+  CHECK(probe("crash").exit_code() == 1);
+  CHECK(probe("exit7").exit_code() == 7);
+}
+
+TEST_CASE("ground: SIGTERM shuts down in order, everyone sees reason shutdown, exit 0") {
+  probe p("serve");
+  REQUIRE(p.wait_for_output("ready"));
+  REQUIRE(p.wait_for_output("service +svc(1)"));
+  kill(p.pid, SIGTERM);
+  CHECK(p.exit_code() == 0);
+  // The ground's service saw the nested user's meta-level endpoint go with
+  // reason shutdown, and the user's sibling in the nested VM saw it too.
+  CHECK(p.text.find("service -svc(1) shutdown") != std::string::npos);
+  CHECK(p.text.find("peer -user shutdown") != std::string::npos);
+}
+
+TEST_CASE("ground: a VM whose handler never returns is forced within the timeout") {
+  probe p("hang");
+  REQUIRE(p.wait_for_output("ready"));
+  std::this_thread::sleep_for(100ms);  // the user is spinning now
+  auto t0 = std::chrono::steady_clock::now();
+  kill(p.pid, SIGINT);
+  CHECK(p.exit_code() == 0);
+  CHECK(std::chrono::steady_clock::now() - t0 < 8s);  // timeout is 300 ms; generous bound
+}
+
+TEST_CASE("ground: run() in process, injection from another thread, shutdown()") {
+  ground g({.handle_signals = false});
+  std::thread injector;
+  actor<> root{{}, "root"};
+  root.on_message("hello($n)"_t, [](turn<>& t, const message& m) {
+    if (m["n"].as_int() == 99) t.quit();
+  });
+  injector = std::thread([&] {
+    for (int i = 0; i < 100; ++i) g.inject(rec("hello", i));
+  });
+  int code = g.run(root);
+  injector.join();
+  CHECK(code == 0);
+}

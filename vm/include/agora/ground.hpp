@@ -1,0 +1,79 @@
+// agora::ground — the root VM of a process and its bridge to the real world.
+//
+// The ground owns a runtime (one CAF actor per VM), a Boost.Asio io_context
+// run by its own I/O thread(s), and SIGINT/SIGTERM handling. Drivers (timer,
+// TCP, UDP, ...) are actors of the ground VM; their I/O completions are
+// injected into the ground VM as messages, so no user handler ever runs on
+// an I/O thread.
+//
+//   int main() {
+//     agora::ground g;
+//     g.spawn(agora::timer::driver(g));        // drivers first
+//     return g.run(my_app);                    // the root actor tree
+//   }
+//
+// run() returns when the root actor stops (exit code 0 if it stopped
+// normally — quit, deleted or shutdown — and 1 otherwise), when an actor
+// sends agora.exit(N) in the ground VM (exit code N), or on SIGINT/SIGTERM
+// (exit code 0). Shutdown is orderly: the root tree is stopped with reason
+// `shutdown` (nested VMs pass it down, so every survivor sees absences with
+// that reason), then the drivers, whose state releases their resources. If
+// that takes longer than shutdown_timeout, run() reports what hangs on
+// stderr and ends the process with the exit code at once.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "agora/actor.hpp"
+#include "agora/io_port.hpp"
+#include "agora/runtime.hpp"
+
+namespace agora {
+
+struct ground_config {
+  std::string name = "ground";
+  std::size_t threads = 0;     // CAF scheduler threads for the VMs; 0: one per core
+  std::size_t io_threads = 1;  // threads running the io_context
+  std::chrono::milliseconds shutdown_timeout{5000};
+  bool handle_signals = true;  // SIGINT and SIGTERM start an orderly shutdown
+  std::size_t events_per_slice = 1000;
+};
+
+class ground final : public io_port {
+ public:
+  explicit ground(ground_config config = {});
+  /// Stops everything still running (as shutdown() would) and joins the
+  /// I/O threads.
+  ~ground() override;
+  ground(const ground&) = delete;
+  ground& operator=(const ground&) = delete;
+
+  /// Adds an actor (typically a driver) to the ground VM. Before run(), it
+  /// starts with the VM, ahead of the root; during run(), it is posted.
+  void spawn(actor_spec spec);
+
+  /// Runs `root` in the ground VM until it stops, agora.exit(N) is sent, or
+  /// a signal / shutdown() arrives; then shuts down in order and returns
+  /// the exit code. Call once.
+  int run(actor_spec root);
+
+  /// Starts the orderly shutdown from any thread (exit code `code`).
+  void shutdown(int code = 0);
+
+  /// A handle to the ground VM for other threads (send, post, tap, ...).
+  /// Valid during run().
+  vm_handle handle() const;
+
+  // io_port
+  boost::asio::io_context& io() noexcept override;
+  void inject(term m) override;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace agora

@@ -1,0 +1,187 @@
+#include "agora/ground.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <fmt/core.h>
+
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "vm_core.hpp"
+
+namespace agora {
+
+namespace asio = boost::asio;
+
+struct ground::impl {
+  explicit impl(ground_config c) : config(std::move(c)), signals(io) {}
+
+  ground_config config;
+  asio::io_context io;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::vector<std::thread> io_threads;
+  asio::signal_set signals;
+  std::unique_ptr<runtime> rt;
+  std::vector<actor_spec> early;  // spawned before run()
+
+  std::mutex mutex;
+  std::condition_variable stop_wanted;
+  bool stopping = false;
+  bool ran = false;
+  int code = 0;
+  vm_handle handle;
+  std::vector<term> early_injections;
+
+  void request_stop(int exit_code) {
+    {
+      std::lock_guard lock(mutex);
+      if (stopping) return;  // the first reason wins
+      stopping = true;
+      code = exit_code;
+    }
+    stop_wanted.notify_all();
+  }
+
+  void start_io() {
+    work.emplace(io.get_executor());
+    for (std::size_t i = 0; i < std::max<std::size_t>(1, config.io_threads); ++i)
+      io_threads.emplace_back([this] { io.run(); });
+  }
+
+  void stop_io() {
+    signals.cancel();
+    work.reset();
+    io.stop();
+    for (auto& t : io_threads) t.join();
+    io_threads.clear();
+  }
+
+  void watch_signals() {
+    if (!config.handle_signals) return;
+    signals.add(SIGINT);
+    signals.add(SIGTERM);
+    signals.async_wait([this](const boost::system::error_code& ec, int) {
+      if (!ec) request_stop(0);
+    });
+  }
+
+  /// Runs in the ground VM before anything else: the exit listener, the
+  /// drivers, then the root, whose stop ends run().
+  void setup(vm& v, actor_spec root) {
+    v.spawn(actor<>{{}, "agora.exit"}.on_message(
+        rec("agora.exit", cap("code")), [this](turn<>&, const message& m) {
+          const term& c = m["code"];
+          request_stop(c.is_int() ? static_cast<int>(c.as_int()) : 1);
+        }));
+    for (auto& spec : early) {
+      try {
+        v.spawn(std::move(spec));
+      } catch (const std::exception& e) {
+        fmt::print(stderr, "agora: ground: starting {} failed: {}\n", spec.name, e.what());
+      }
+    }
+    early.clear();
+    auto root_id = std::make_shared<std::optional<actor_id>>();
+    v.core().on_actor_exit([this, root_id](actor_id who, const term& why) {
+      if (*root_id && **root_id == who) request_stop(reason(why).is_normal() || why == sym("shutdown") ? 0 : 1);
+    });
+    try {
+      *root_id = v.spawn(std::move(root));
+      if (!v.alive(**root_id)) request_stop(0);  // it was inert from the start
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "agora: ground: starting the root failed: {}\n", e.what());
+      request_stop(1);
+    }
+  }
+};
+
+ground::ground(ground_config config) : impl_(std::make_unique<impl>(std::move(config))) {}
+
+ground::~ground() {
+  if (impl_->rt) {
+    impl_->handle.post([](vm& v) { v.stop_all(reason(sym("shutdown"))); });
+    impl_->rt->wait_for(impl_->config.shutdown_timeout);
+  }
+  impl_->stop_io();
+}
+
+void ground::spawn(actor_spec spec) {
+  std::unique_lock lock(impl_->mutex);
+  if (!impl_->handle) {
+    impl_->early.push_back(std::move(spec));
+    return;
+  }
+  auto h = impl_->handle;
+  lock.unlock();
+  h.spawn(std::move(spec));
+}
+
+int ground::run(actor_spec root) {
+  auto& m = *impl_;
+  if (m.ran) throw std::logic_error("ground::run called twice");
+  m.ran = true;
+  m.watch_signals();
+  m.start_io();
+  m.rt = std::make_unique<runtime>(
+      runtime_config{.threads = m.config.threads, .events_per_slice = m.config.events_per_slice});
+  auto h = m.rt->spawn_vm(m.config.name, [&m, root = std::move(root)](vm& v) mutable {
+    m.setup(v, std::move(root));
+  });
+  std::vector<term> injected;
+  {
+    std::lock_guard lock(m.mutex);
+    m.handle = h;
+    injected.swap(m.early_injections);
+  }
+  for (auto& t : injected) h.send(std::move(t));
+
+  int code;
+  {
+    std::unique_lock lock(m.mutex);
+    m.stop_wanted.wait(lock, [&] { return m.stopping; });
+    code = m.code;
+  }
+  // Orderly: the root tree first (newest actors first), drivers last. A
+  // nested VM passes the reason down to its children.
+  h.post([](vm& v) { v.stop_all(reason(sym("shutdown"))); });
+  if (!m.rt->wait_for(m.config.shutdown_timeout)) {
+    fmt::print(stderr,
+               "agora: ground: shutdown did not finish within {} ms (an actor's handler does "
+               "not return?); forcing exit with code {}\n",
+               m.config.shutdown_timeout.count(), code);
+    std::fflush(nullptr);
+    std::_Exit(code);
+  }
+  m.stop_io();
+  m.rt.reset();
+  return code;
+}
+
+void ground::shutdown(int code) { impl_->request_stop(code); }
+
+vm_handle ground::handle() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->handle;
+}
+
+asio::io_context& ground::io() noexcept { return impl_->io; }
+
+void ground::inject(term m) {
+  std::unique_lock lock(impl_->mutex);
+  if (!impl_->handle) {
+    impl_->early_injections.push_back(std::move(m));
+    return;
+  }
+  auto h = impl_->handle;
+  lock.unlock();
+  h.send(std::move(m));
+}
+
+}  // namespace agora
