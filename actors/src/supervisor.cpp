@@ -104,7 +104,7 @@ void child_stopped(sup_turn& t, std::size_t i, const reason& why) {
       s.children.erase(s.children.begin() + static_cast<std::ptrdiff_t>(i));
       return;
     case restart_type::transient:
-      if (is_normal_exit(why)) return;
+      if (why.is_normal()) return;
       break;
     case restart_type::permanent:
       break;
@@ -134,7 +134,6 @@ const shared_handlers<sup_state>& watch_children() {
 
 }  // namespace
 
-bool is_normal_exit(const reason& why) noexcept { return why.is_normal() || why.is("shutdown"); }
 
 actor_spec supervisor(std::string name, supervisor_config cfg, std::vector<child_spec> children) {
   std::set<std::string> ids;

@@ -90,7 +90,7 @@ struct ground::impl {
     early.clear();
     auto root_id = std::make_shared<std::optional<actor_id>>();
     v.core().on_actor_exit([this, root_id](actor_id who, const term& why) {
-      if (*root_id && **root_id == who) request_stop(reason(why).is_normal() || why == sym("shutdown") ? 0 : 1);
+      if (*root_id && **root_id == who) request_stop(reason(why).is_normal() ? 0 : 1);
     });
     try {
       *root_id = v.spawn(std::move(root));
@@ -106,7 +106,7 @@ ground::ground(ground_config config) : impl_(std::make_unique<impl>(std::move(co
 
 ground::~ground() {
   if (impl_->rt) {
-    impl_->handle.post([](vm& v) { v.stop_all(reason(sym("shutdown"))); });
+    impl_->handle.post([](vm& v) { v.stop_all(reason::shutdown()); });
     impl_->rt->wait_for(impl_->config.shutdown_timeout);
   }
   impl_->stop_io();
@@ -150,7 +150,7 @@ int ground::run(actor_spec root) {
   }
   // Orderly: the root tree first (newest actors first), drivers last. A
   // nested VM passes the reason down to its children.
-  h.post([](vm& v) { v.stop_all(reason(sym("shutdown"))); });
+  h.post([](vm& v) { v.stop_all(reason::shutdown()); });
   if (!m.rt->wait_for(m.config.shutdown_timeout)) {
     fmt::print(stderr,
                "agora: ground: shutdown did not finish within {} ms (an actor's handler does "

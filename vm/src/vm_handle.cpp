@@ -24,7 +24,7 @@ void vm_handle::stop(actor_id who, reason why) const {
 }
 
 void vm_handle::shutdown() const {
-  post([](vm& v) { v.stop_all(reason(sym("shutdown"))); });
+  post([](vm& v) { v.stop_all(reason::shutdown()); });
 }
 
 // ---- tap ----------------------------------------------------------------------
@@ -34,8 +34,13 @@ struct tap::shared_state {
   std::condition_variable ready;
   std::deque<tap_event> events;
   actor_id id;  // set in the VM thread before any event is pushed
+  std::function<void(tap_event)> forward;  // push form
 
   void push(tap_event e) {
+    if (forward) {
+      forward(std::move(e));
+      return;
+    }
     {
       std::lock_guard lock(mutex);
       events.push_back(std::move(e));
@@ -45,7 +50,12 @@ struct tap::shared_state {
 };
 
 tap::tap(const vm_handle& target, term topic, role r, interest i)
+    : tap(target, std::move(topic), nullptr, r, i) {}
+
+tap::tap(const vm_handle& target, term topic, std::function<void(tap_event)> on_event, role r,
+         interest i)
     : target_(target), state_(std::make_shared<shared_state>()) {
+  state_->forward = std::move(on_event);
   struct box {
     std::shared_ptr<shared_state> s;
   };

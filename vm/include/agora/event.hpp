@@ -57,14 +57,16 @@ class reason {
   static reason deleted() { return reason(sym("deleted")); }
   static reason quit() { return reason(sym("quit")); }
   static reason crashed(std::string_view what) { return reason(rec("crashed", what)); }
+  /// The VM (or the whole ground) is shutting down in order.
+  static reason shutdown() { return reason(sym("shutdown")); }
 
   /// The symbol or record label: "deleted", "quit", "crashed", ...
   std::string_view kind() const noexcept;
   /// For crashed(what) and similar: the first field as text, else "".
   std::string_view detail() const noexcept;
   bool is(std::string_view k) const noexcept { return kind() == k; }
-  /// deleted or quit: the counterpart went away on purpose.
-  bool is_normal() const noexcept { return is("deleted") || is("quit"); }
+  /// deleted, quit or shutdown: the counterpart went away on purpose.
+  bool is_normal() const noexcept { return is("deleted") || is("quit") || is("shutdown"); }
   const term& as_term() const noexcept { return term_; }
   std::string to_string() const;  // text syntax of the term
   friend bool operator==(const reason&, const reason&) = default;

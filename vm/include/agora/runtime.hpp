@@ -74,6 +74,11 @@ class tap {
  public:
   tap(const vm_handle& target, term topic, role r = role::subscriber,
       interest i = interest::observer);
+  /// Push form, e.g. for a plain CAF actor that must not block: `on_event`
+  /// runs on the VM's thread for each event (keep it short: forward it,
+  /// e.g. with caf::anon_send) and next()/drain() stay empty.
+  tap(const vm_handle& target, term topic, std::function<void(tap_event)> on_event,
+      role r = role::subscriber, interest i = interest::observer);
   ~tap();
   tap(tap&&) noexcept = default;
   tap& operator=(tap&&) = delete;

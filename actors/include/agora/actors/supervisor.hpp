@@ -96,8 +96,4 @@ struct supervisor_config {
 /// appended to the returned spec, like to any other.
 actor_spec supervisor(std::string name, supervisor_config cfg, std::vector<child_spec> children);
 
-/// True for the reasons after which a transient child is not restarted:
-/// quit, deleted and shutdown.
-bool is_normal_exit(const reason& why) noexcept;
-
 }  // namespace agora::actors

@@ -1,0 +1,60 @@
+// A plain CAF actor (its own actor system, no agora code in it) injects
+// messages into a VM through a vm_handle and observes presence through a
+// push-form tap that forwards to it with caf::anon_send.
+#include <doctest/doctest.h>
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <string>
+#include <vector>
+
+#include "agora/runtime.hpp"
+#include "agora/text.hpp"
+
+using namespace agora;
+
+namespace {
+struct seen {
+  std::string line;
+};
+}  // namespace
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(seen)
+
+TEST_CASE("a plain CAF actor injects into a VM and observes presence through a tap") {
+  runtime rt({.threads = 1});
+  // In the VM: a greeter that publishes greeted(who) for everyone who says hello.
+  auto v = rt.spawn_vm("v", {actor<>{}.on_message("hello($who)"_t, [](turn<>& t, const message& m) {
+    t.publish(rec("greeted", m["who"]));
+  })});
+
+  caf::actor_system_config cfg;
+  cfg.set("logger.console", caf::atom("none"));
+  caf::actor_system sys(cfg);
+  std::promise<std::vector<std::string>> result;
+  // The CAF actor: sends hello(...) into the VM, collects what the tap forwards.
+  auto observer = sys.spawn([&result, v](caf::event_based_actor* self) -> caf::behavior {
+    auto lines = std::make_shared<std::vector<std::string>>();
+    for (auto who : {"ann", "bob"}) v.send(rec("hello", who));  // from a CAF thread
+    return {[=, &result](seen& s) {
+      lines->push_back(s.line);
+      if (lines->size() == 2) {
+        result.set_value(*lines);
+        self->quit();
+      }
+    }};
+  });
+  tap forward(v, "greeted(_)"_t, [observer](tap_event e) {
+    caf::anon_send(observer, seen{e.topic.to_string()});
+  });
+  auto fut = result.get_future();
+  REQUIRE(fut.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  auto lines = fut.get();
+  std::sort(lines.begin(), lines.end());
+  CHECK(lines == std::vector<std::string>{"greeted(\"ann\")", "greeted(\"bob\")"});
+  v.shutdown();
+  CHECK(rt.wait_for(std::chrono::seconds(10)));
+}
