@@ -39,6 +39,20 @@ struct ground::impl {
   vm_handle handle;
   std::vector<term> early_injections;
 
+  /// Before run() has a ground VM, keep `item` for it; afterwards, hand it
+  /// over at once (outside the lock).
+  template <class T, class Use>
+  void now_or_later(std::vector<T>& pending, T item, Use use) {
+    std::unique_lock lock(mutex);
+    if (!handle) {
+      pending.push_back(std::move(item));
+      return;
+    }
+    auto h = handle;
+    lock.unlock();
+    use(h, std::move(item));
+  }
+
   void request_stop(int exit_code) {
     {
       std::lock_guard lock(mutex);
@@ -74,20 +88,19 @@ struct ground::impl {
 
   /// Runs in the ground VM before anything else: the exit listener, the
   /// drivers, then the root, whose stop ends run().
-  void setup(vm& v, actor_spec root) {
+  void setup(vm& v, std::vector<actor_spec> drivers, actor_spec root) {
     v.spawn(actor<>{{}, "agora.exit"}.on_message(
         rec("agora.exit", cap("code")), [this](turn<>&, const message& m) {
           const term& c = m["code"];
           request_stop(c.is_int() ? static_cast<int>(c.as_int()) : 1);
         }));
-    for (auto& spec : early) {
+    for (auto& spec : drivers) {
       try {
         v.spawn(std::move(spec));
       } catch (const std::exception& e) {
         fmt::print(stderr, "agora: ground: starting {} failed: {}\n", spec.name, e.what());
       }
     }
-    early.clear();
     auto root_id = std::make_shared<std::optional<actor_id>>();
     v.core().on_actor_exit([this, root_id](actor_id who, const term& why) {
       if (*root_id && **root_id == who) request_stop(reason(why).is_normal() ? 0 : 1);
@@ -113,14 +126,8 @@ ground::~ground() {
 }
 
 void ground::spawn(actor_spec spec) {
-  std::unique_lock lock(impl_->mutex);
-  if (!impl_->handle) {
-    impl_->early.push_back(std::move(spec));
-    return;
-  }
-  auto h = impl_->handle;
-  lock.unlock();
-  h.spawn(std::move(spec));
+  impl_->now_or_later(impl_->early, std::move(spec),
+                      [](const vm_handle& h, actor_spec s) { h.spawn(std::move(s)); });
 }
 
 int ground::run(actor_spec root) {
@@ -131,12 +138,16 @@ int ground::run(actor_spec root) {
   m.start_io();
   m.rt = std::make_unique<runtime>(
       runtime_config{.threads = m.config.threads, .events_per_slice = m.config.events_per_slice});
-  auto h = m.rt->spawn_vm(m.config.name, [&m, root = std::move(root)](vm& v) mutable {
-    m.setup(v, std::move(root));
-  });
+  // Under the lock: whatever spawn() or inject() hand over from other
+  // threads goes either into the setup or, once the handle is set, to it.
+  vm_handle h;
   std::vector<term> injected;
   {
     std::lock_guard lock(m.mutex);
+    h = m.rt->spawn_vm(m.config.name, [&m, drivers = std::move(m.early),
+                                       root = std::move(root)](vm& v) mutable {
+      m.setup(v, std::move(drivers), std::move(root));
+    });
     m.handle = h;
     injected.swap(m.early_injections);
   }
@@ -174,14 +185,8 @@ vm_handle ground::handle() const {
 asio::io_context& ground::io() noexcept { return impl_->io; }
 
 void ground::inject(term m) {
-  std::unique_lock lock(impl_->mutex);
-  if (!impl_->handle) {
-    impl_->early_injections.push_back(std::move(m));
-    return;
-  }
-  auto h = impl_->handle;
-  lock.unlock();
-  h.send(std::move(m));
+  impl_->now_or_later(impl_->early_injections, std::move(m),
+                      [](const vm_handle& h, term t) { h.send(std::move(t)); });
 }
 
 }  // namespace agora

@@ -702,7 +702,8 @@ void vm_core::flush_links() {
 // ---- delivering events ------------------------------------------------------
 
 template <class Invoke>
-void vm_core::run_turn(std::uint32_t a, Invoke&& invoke) {
+void vm_core::run_turn(std::uint32_t a, const queued_event& ev, Invoke&& invoke) {
+  if (trace_) [[unlikely]] trace_turn_start(a, ev);
   ++stats_.turns;
   turn_base t(*this, id_of_actor(a), actors_[a].state.get());
   std::optional<std::string> crash;
@@ -756,8 +757,7 @@ bool vm_core::step() {
     auto node = starts_.extract(actor_id{ev.target}.index());
     auto start = std::move(node.mapped());
     s->start_pending = false;
-    if (trace_) [[unlikely]] trace_turn_start(actor_id{ev.target}.index(), event_kind::start, 0, {}, {});
-    run_turn(actor_id{ev.target}.index(), [&](turn_base& t) { start(t); });
+    run_turn(actor_id{ev.target}.index(), ev, [&](turn_base& t) { start(t); });
     return true;
   }
 
@@ -772,21 +772,20 @@ bool vm_core::step() {
   const handler_set* hs = ep->handlers.get();
   const term& pattern = ep->topic;  // slots live in a deque: stable
   const endpoint_id id{ev.target};
-  if (trace_) [[unlikely]] trace_turn_start(ep->owner, ev.kind, ev.target, ev.topic, ev.why);
   switch (ev.kind) {
     case event_kind::presence:
-      run_turn(ep->owner, [&](turn_base& t) {
+      run_turn(ep->owner, ev, [&](turn_base& t) {
         hs->on_presence(t, presence(id, std::move(ev.topic), pattern));
       });
       break;
     case event_kind::absence:
-      run_turn(ep->owner, [&](turn_base& t) {
+      run_turn(ep->owner, ev, [&](turn_base& t) {
         hs->on_absence(t, absence(id, std::move(ev.topic), pattern, reason(std::move(ev.why))));
       });
       break;
     case event_kind::message:
     case event_kind::feedback:
-      run_turn(ep->owner, [&](turn_base& t) {
+      run_turn(ep->owner, ev, [&](turn_base& t) {
         hs->on_message(t, message(id, std::move(ev.topic), pattern,
                                   ev.kind == event_kind::feedback));
       });

@@ -182,13 +182,12 @@ class vm_core final : public turn_sink {
 
   // running a turn
   template <class Invoke>
-  void run_turn(std::uint32_t actor, Invoke&& invoke);
+  void run_turn(std::uint32_t actor, const queued_event& ev, Invoke&& invoke);
   void enqueue(std::uint64_t target, event_kind k, term topic, term why = {});
 
   // tracing: called only when trace_ is set, out of line (vm_trace.cpp) and
   // cold, so that each trace point costs one branch when tracing is off
-  [[gnu::cold]] void trace_turn_start(std::uint32_t actor, event_kind k, std::uint64_t endpoint,
-                                      const term& topic, const term& why);
+  [[gnu::cold]] void trace_turn_start(std::uint32_t actor, const queued_event& ev);
   [[gnu::cold]] void trace_turn_end(std::uint32_t actor, std::size_t actions,
                                     const std::string* crash);
   [[gnu::cold]] void trace_endpoint(std::uint32_t e, const term* removed_why);

@@ -92,14 +92,14 @@ std::string vm_core::trace_actor(std::uint32_t a) const {
   return text;
 }
 
-void vm_core::trace_turn_start(std::uint32_t a, event_kind k, std::uint64_t endpoint,
-                               const term& topic, const term& why) {
+void vm_core::trace_turn_start(std::uint32_t a, const queued_event& ev) {
   buffer b;
   auto out = std::back_inserter(b);
-  fmt::format_to(out, "turn {}: {} <- {}", stats_.turns + 1, trace_actor(a), kind_name(k));
-  if (k != event_kind::start)
-    fmt::format_to(out, " {} at endpoint {}", topic.to_string(), endpoint_id{endpoint}.to_string());
-  if (k == event_kind::absence) fmt::format_to(out, ", why {}", why.to_string());
+  fmt::format_to(out, "turn {}: {} <- {}", stats_.turns + 1, trace_actor(a), kind_name(ev.kind));
+  if (ev.kind != event_kind::start)
+    fmt::format_to(out, " {} at endpoint {}", ev.topic.to_string(),
+                   endpoint_id{ev.target}.to_string());
+  if (ev.kind == event_kind::absence) fmt::format_to(out, ", why {}", ev.why.to_string());
   trace_line({b.data(), b.size()});
 }
 

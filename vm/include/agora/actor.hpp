@@ -302,21 +302,22 @@ class turn : public turn_base {
   meta_turn<S> meta(unsigned levels = 1) const { return meta_turn<S>(turn_base::meta(levels)); }
   meta_turn<S> at_ground() const { return meta_turn<S>(turn_base::at_ground()); }
 
+  // Endpoints in this actor's own VM: level 0.
   endpoint_id subscribe(term topic, handlers<S> h = {},
                         agora::interest i = interest::participant) {
-    return subscribe(std::move(topic), shared_handlers<S>(std::move(h)), i);
+    return meta(0).subscribe(std::move(topic), std::move(h), i);
   }
   endpoint_id subscribe(term topic, const shared_handlers<S>& h,
                         agora::interest i = interest::participant) {
-    return add({std::move(topic), role::subscriber, i, h.erased()});
+    return meta(0).subscribe(std::move(topic), h, i);
   }
   endpoint_id publish(term topic, handlers<S> h = {},
                       agora::interest i = interest::participant) {
-    return publish(std::move(topic), shared_handlers<S>(std::move(h)), i);
+    return meta(0).publish(std::move(topic), std::move(h), i);
   }
   endpoint_id publish(term topic, const shared_handlers<S>& h,
                       agora::interest i = interest::participant) {
-    return add({std::move(topic), role::publisher, i, h.erased()});
+    return meta(0).publish(std::move(topic), h, i);
   }
 };
 
