@@ -354,6 +354,9 @@ actor_spec driver(io_port& port, driver_options options) {
   a.publish(rec("timer_expired", _, _),
             {.on_presence = on_subscriber, .on_absence = on_subscriber_gone},
             interest::everything);
+  // The endpoint above is invisible to participants; this one lets a
+  // requester's subscription see that a driver is there, and when it goes.
+  a.publish(rec("timer_expired", _, _));
   a.subscribe(rec("set_timer", _, _, _), {.on_message = on_set});
   a.subscribe(rec("cancel_timer", _), {.on_message = on_cancel});
   a.subscribe(rec("get_timer_stats", _), {.on_message = on_stats});

@@ -9,7 +9,7 @@
 //       if period_us > 0, every period_us on the fixed grid
 //       deadline_k = set_time + after_us + (k-1)·period_us (never re-based on
 //       "now", so it does not drift). period_us = 0: one-shot. Setting an ID
-//       that is armed re-arms it with the new schedule (N restarts at 1).
+//       again, armed or not, replaces its schedule (N restarts at 1).
 //       Both values must be integers in [0, max_duration_us]; anything else
 //       (other kinds, negative, wrong arity) is ignored with one line on the
 //       driver's log (stderr by default).
@@ -26,6 +26,9 @@
 //       active: armed timers; subscribed: IDs with a live subscriber;
 //       fired: timer_expired messages sent; missed: periods coalesced away;
 //       ignored: malformed or subscriber-less requests.
+//   agora.timer.tick(instance, gen)      I/O thread → driver (private)
+//       Injected when the asio timer expires; the tick's turn fires every
+//       timer due by then, in deadline order (ties: in the order set).
 //
 // Presence drives the lifetime. The requester subscribes to
 // `timer_expired(ID, _)` *before* (or in the same turn as) it sends
@@ -37,7 +40,9 @@
 // timer is cancelled. An actor's add-endpoint and send of one turn are
 // applied in order, so the driver sees the subscription before the request.
 // Subscribers to `timer_expired(_, _)` (monitors) hear every firing but keep
-// no timer alive.
+// no timer alive. The driver also publishes `timer_expired(_, _)` as a
+// participant, so a subscription with presence/absence handlers learns that
+// a driver is there, and when it goes (its timers go with it).
 //
 // "A cancelled timer never fires": the helpers below cancel by removing the
 // subscription endpoint (the VM drops events queued for an endpoint that is
@@ -55,8 +60,11 @@
 //   agora::timer::once(t, sym("give_up"), 5s, [](turn<game>& t, std::int64_t) { t.quit(); });
 //   agora::timer::cancel(t, t.state.frame, rec("frame", 1));
 //
-// Spawn the driver once per ground: ground.spawn(agora::timer::driver(port)).
-// The port (its io_context) must outlive the driver actor.
+// Spawn one driver per ground, before the actors that use it:
+//   agora::ground g;  g.spawn(agora::timer::driver(g));
+// The port (its io_context) must outlive the driver actor; the driver's
+// I/O work runs on a strand, so the port may run its io_context on several
+// threads.
 #pragma once
 
 #include <chrono>
