@@ -137,7 +137,9 @@ int ground::run(actor_spec root) {
   m.watch_signals();
   m.start_io();
   m.rt = std::make_unique<runtime>(
-      runtime_config{.threads = m.config.threads, .events_per_slice = m.config.events_per_slice});
+      runtime_config{.threads = m.config.threads,
+                     .events_per_slice = m.config.events_per_slice,
+                     .trace = m.config.trace});
   // Under the lock: whatever spawn() or inject() hand over from other
   // threads goes either into the setup or, once the handle is set, to it.
   vm_handle h;

@@ -40,6 +40,7 @@ namespace agora::detail {
 /// sink and a count of live VM actors, so that wait_for can time out.
 struct runtime_shared {
   std::size_t slice = 1000;
+  trace_sink trace;  // for top-level VMs; nested ones inherit their parent's
   std::mutex mutex;
   std::condition_variable all_done;
   std::size_t live_vms = 0;
@@ -86,6 +87,7 @@ struct vm_boot {
   std::uint64_t link = 0;
   std::shared_ptr<const nested_vm_spec> spec;
   std::shared_ptr<runtime_shared> shared;
+  trace_sink trace;
 };
 
 class caf_executor final : public vm_executor {
@@ -124,6 +126,7 @@ std::unique_ptr<link_channel> caf_executor::start_child(vm_core& parent, std::ui
   boot.link = link;
   boot.spec = std::move(spec);
   boot.shared = self_->state.shared;
+  boot.trace = parent.trace();
   boot.shared->vm_started();  // now, so that wait() cannot miss it
   auto child = self_->system().spawn(vm_actor, std::move(boot));
   self_->monitor(child);
@@ -172,6 +175,7 @@ caf::behavior vm_actor(vm_actor_type* self, vm_boot boot) {
   if (boot.depth == 0) {
     st.machine = std::make_unique<agora::vm>(
         std::make_unique<vm_core>(boot.name, st.exec.get()));
+    if (boot.shared->trace) st.machine->core().set_trace(boot.shared->trace);
     try {
       if (boot.setup) boot.setup(*st.machine);
     } catch (const std::exception& e) {
@@ -181,6 +185,7 @@ caf::behavior vm_actor(vm_actor_type* self, vm_boot boot) {
     auto up = std::make_unique<caf_channel>(boot.parent, true, boot.link);
     st.machine = std::make_unique<agora::vm>(std::make_unique<vm_core>(
         boot.name, st.exec.get(), boot.depth, boot.path, std::move(up)));
+    if (boot.trace) st.machine->core().set_trace(boot.trace);
     spawn_children(st.machine->core(), *boot.spec);
   }
   self->set_down_handler([self](caf::down_msg& dm) {
@@ -224,6 +229,7 @@ struct vm_handle_impl {
 struct runtime_impl {
   explicit runtime_impl(const runtime_config& cfg) : config(make_config(cfg)), system(config) {
     shared->slice = cfg.events_per_slice ? cfg.events_per_slice : 1;
+    shared->trace = cfg.trace;
   }
 
   static caf::actor_system_config make_config(const runtime_config& cfg) {

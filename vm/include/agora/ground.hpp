@@ -40,6 +40,7 @@ struct ground_config {
   std::chrono::milliseconds shutdown_timeout{5000};
   bool handle_signals = true;  // SIGINT and SIGTERM start an orderly shutdown
   std::size_t events_per_slice = 1000;
+  trace_sink trace{};  // set: every VM of the tree is traced (e.g. trace_to(stderr))
 };
 
 class ground final : public io_port {

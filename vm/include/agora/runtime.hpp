@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "agora/actor.hpp"
+#include "agora/trace.hpp"
 #include "agora/vm.hpp"
 
 namespace agora {
@@ -24,6 +25,7 @@ namespace agora {
 struct runtime_config {
   std::size_t threads = 0;              // scheduler threads; 0: one per core
   std::size_t events_per_slice = 1000;  // a VM yields its CAF thread after this many
+  trace_sink trace{};                   // set: every VM (nested ones too) is traced
 };
 
 namespace detail {
