@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <future>
 #include <latch>
 #include <string>
 #include <thread>
@@ -102,6 +104,137 @@ double caf_group_fanout::run(std::size_t subscribers, std::size_t messages, std:
   // 10 ms sleeps; let them calm down so they do not steal the CPU from
   // whatever is measured next (on a 2-core machine that matters).
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  return secs;
+}
+
+// ---- ping-pong and stream between two actors ------------------------------------
+
+namespace {
+
+using ping_atom = caf::atom_constant<caf::atom("bping")>;
+using pong_atom = caf::atom_constant<caf::atom("bpong")>;
+using item_atom = caf::atom_constant<caf::atom("bitem")>;
+using credit_atom = caf::atom_constant<caf::atom("bcredit")>;
+using more_atom = caf::atom_constant<caf::atom("bmore")>;
+
+struct pingpong_run {
+  std::int64_t round_trips = 0;
+  bench_clock::time_point start{};
+  std::promise<double> done;  // the timed seconds
+};
+
+// The ponger takes an argument it does not need: CAF 0.17 spawning a
+// function without arguments dereferences a null shared_ptr (UBSan flags it).
+caf::behavior pingpong_ponger(caf::event_based_actor* self, pingpong_run*) {
+  return {
+      [=](ping_atom, std::int64_t n) {
+        self->send(caf::actor_cast<caf::actor>(self->current_sender()), pong_atom::value, n);
+      },
+  };
+}
+
+caf::behavior pingpong_pinger(caf::event_based_actor* self, caf::actor ponger,
+                              pingpong_run* run) {
+  run->start = bench_clock::now();
+  self->send(ponger, ping_atom::value, std::int64_t{1});
+  return {
+      [=](pong_atom, std::int64_t n) {
+        if (n < run->round_trips) {
+          self->send(ponger, ping_atom::value, n + 1);
+          return;
+        }
+        run->done.set_value(seconds_since(run->start));
+        self->send_exit(ponger, caf::exit_reason::user_shutdown);
+        self->quit();
+      },
+  };
+}
+
+struct stream_run {
+  stream_params p;
+  bench_clock::time_point start{};
+  std::promise<double> done;  // the timed seconds
+};
+
+struct producer_state {
+  std::size_t sent = 0;
+  std::size_t limit = 0;  // may send items [0, limit)
+  bool more_pending = false;
+};
+
+struct consumer_state {
+  std::size_t count = 0;
+};
+
+/// Sends up to one burst, then a message to itself if credit is left.
+caf::behavior stream_producer(caf::stateful_actor<producer_state>* self, caf::actor consumer,
+                              stream_run* run) {
+  auto pump = [self, consumer, run] {
+    auto& s = self->state;
+    const std::size_t stop = std::min(run->p.items, s.limit);
+    const std::size_t end = std::min(stop, s.sent + run->p.burst);
+    for (; s.sent < end; ++s.sent)
+      self->send(consumer, item_atom::value, static_cast<std::int64_t>(s.sent));
+    if (s.sent < stop && !s.more_pending) {
+      s.more_pending = true;
+      self->send(self, more_atom::value);
+    }
+  };
+  self->state.limit = run->p.window;
+  run->start = bench_clock::now();
+  pump();
+  return {
+      [=](more_atom) {
+        self->state.more_pending = false;
+        pump();
+      },
+      [=](credit_atom, std::int64_t k) {
+        self->state.limit += static_cast<std::size_t>(k);
+        pump();
+      },
+  };
+}
+
+caf::behavior stream_consumer(caf::stateful_actor<consumer_state>* self, stream_run* run) {
+  return {
+      [=](item_atom, std::int64_t) {
+        const auto& p = run->p;
+        const std::size_t c = ++self->state.count;
+        if (c == p.items) {
+          run->done.set_value(seconds_since(run->start));
+          self->send_exit(self->current_sender(), caf::exit_reason::user_shutdown);
+          self->quit();
+        } else if (c % p.credit_every == 0) {
+          self->send(caf::actor_cast<caf::actor>(self->current_sender()), credit_atom::value,
+                     static_cast<std::int64_t>(p.credit_every));
+        }
+      },
+  };
+}
+
+}  // namespace
+
+double caf_pingpong(std::size_t round_trips, std::size_t threads) {
+  caf_system cs(threads);
+  pingpong_run run;
+  run.round_trips = static_cast<std::int64_t>(round_trips);
+  auto done = run.done.get_future();
+  auto ponger = cs.system.spawn(pingpong_ponger, &run);
+  cs.system.spawn(pingpong_pinger, ponger, &run);
+  const double secs = done.get();
+  cs.system.await_all_actors_done();
+  return secs;
+}
+
+double caf_stream(const stream_params& p, std::size_t threads) {
+  caf_system cs(threads);
+  stream_run run;
+  run.p = p;
+  auto done = run.done.get_future();
+  auto consumer = cs.system.spawn(stream_consumer, &run);
+  cs.system.spawn(stream_producer, consumer, &run);
+  const double secs = done.get();
+  cs.system.await_all_actors_done();
   return secs;
 }
 

@@ -28,6 +28,31 @@ class caf_group_fanout {
   std::unique_ptr<impl> impl_;
 };
 
+/// Ping-pong between two event-based actors of a fresh actor system with
+/// `threads` scheduler threads (0: one per core): the pinger sends
+/// (ping, n), the ponger answers (pong, n) to the sender, the pinger sends
+/// the next ping on each pong. Returns the seconds for `round_trips` round
+/// trips, timed inside the pinger (first send to last pong); the system's
+/// start-up and shutdown are not timed.
+double caf_pingpong(std::size_t round_trips, std::size_t threads);
+
+/// A one-way stream with a credit window, the same scheme for agora and
+/// CAF: the producer may have at most `window` items not yet credited; it
+/// sends at most `burst` items per turn (per handler run), then a message to
+/// itself to go on; the consumer counts and sends `credit_every` credit back
+/// each time it has counted that many more.
+struct stream_params {
+  std::size_t items = 0;
+  std::size_t burst = 1'000;
+  std::size_t credit_every = 1'000;
+  std::size_t window = 10'000;
+};
+
+/// The stream between two event-based actors of a fresh actor system, one
+/// CAF message per item (item, i), credit as (credit, k). Returns the
+/// seconds from the producer's first send to the consumer's last receipt.
+double caf_stream(const stream_params& p, std::size_t threads);
+
 /// Heap bytes per idle event-based actor (trivial behavior), over `count`
 /// actors spawned and initialised, measured with mallinfo2 like agora's.
 double caf_idle_actor_bytes(std::size_t count, std::size_t threads);

@@ -50,7 +50,7 @@ foreach(line IN LISTS lines)
   message("ok: ${line}")
 endforeach()
 
-foreach(b routing fanout churn memory timers trace)
+foreach(b routing fanout churn memory timers trace cross_vm parallel)
   if(NOT b IN_LIST seen)
     message(FATAL_ERROR "no figure from benchmark '${b}'")
   endif()

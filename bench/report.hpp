@@ -101,5 +101,7 @@ void bench_churn(const options& opt);
 void bench_memory(const options& opt);
 void bench_trace(const options& opt);
 void bench_timers(const options& opt);
+void bench_cross_vm(const options& opt);
+void bench_parallel(const options& opt);
 
 }  // namespace agora_bench
