@@ -203,20 +203,21 @@ caf::behavior vm_actor(vm_actor_type* self, vm_boot boot) {
   });
   self->send(self, continue_atom::value);
   st.continuation_pending = true;
+  // Batches first: CAF tries the handlers in order.
   return {
-      [=](continue_atom) {
-        self->state.continuation_pending = false;
-        drain(self);
-      },
-      [=](vm_task& task) {
-        guarded(self, "task posted", [&] { task.run(*self->state.machine); });
-      },
       [=](down_batch& b) {
         guarded(self, "batch from the parent", [&] { self->state.machine->core().receive_down(std::move(b.ops)); });
       },
       [=](up_batch& b) {
         guarded(self, "batch from a nested vm",
                 [&] { self->state.machine->core().receive_up(b.link, std::move(b.ops)); });
+      },
+      [=](continue_atom) {
+        self->state.continuation_pending = false;
+        drain(self);
+      },
+      [=](vm_task& task) {
+        guarded(self, "task posted", [&] { task.run(*self->state.machine); });
       },
   };
 }

@@ -43,29 +43,37 @@ bool has_handler(const endpoint_slot& ep, event_kind k) noexcept {
 
 /// The handlers of a proxy's relay endpoint: every event goes down to the
 /// child VM's meta-level endpoint it stands for.
+//
+// Their events do not wait in this VM's queue nor run a turn: enqueue()
+// appends them to the link's outbox at once (see relay()), which keeps
+// them in the order they arise. The handlers below are the same path, for
+// completeness.
 class relay_handlers final : public handler_set {
  public:
-  relay_handlers(vm_core& core, std::uint32_t proxy, std::uint64_t child_endpoint,
-                 const link_op& add)
-      : core_(&core), proxy_(proxy), child_(child_endpoint) {
+  relay_handlers(nested_link& link, std::uint64_t child_endpoint, const link_op& add)
+      : link_(&link), child_(child_endpoint) {
     has_presence = add.has_presence;
     has_absence = add.has_absence;
     has_message = add.has_message;
   }
+  /// Queues the event for the child VM's endpoint. The link outlives this:
+  /// relay endpoints go before their proxy's link does.
+  void relay(event_kind k, const term& topic, const term& why) const {
+    link_->outbox.push_back({.kind = link_op_kind::event, .event = k, .id = child_,
+                             .topic = topic, .why = why});
+  }
   void on_presence(turn_base&, const presence& e) const override {
-    core_->relay_down(proxy_, child_, event_kind::presence, e.flow(), {});
+    relay(event_kind::presence, e.flow(), {});
   }
   void on_absence(turn_base&, const absence& e) const override {
-    core_->relay_down(proxy_, child_, event_kind::absence, e.flow(), e.why.as_term());
+    relay(event_kind::absence, e.flow(), e.why.as_term());
   }
   void on_message(turn_base&, const message& e) const override {
-    core_->relay_down(proxy_, child_, e.is_feedback ? event_kind::feedback : event_kind::message,
-                      e.body(), {});
+    relay(e.is_feedback ? event_kind::feedback : event_kind::message, e.body(), {});
   }
 
  private:
-  vm_core* core_;
-  std::uint32_t proxy_;
+  nested_link* link_;
   std::uint64_t child_;
 };
 
@@ -169,6 +177,7 @@ void vm_core::release_endpoint(std::uint32_t e) {
   s.owner = no_slot;
   s.prev = no_slot;
   s.level = 0;
+  s.relay = false;
   ++s.generation;
   s.status = slot_status::free;
   s.next = free_endpoint_;
@@ -211,6 +220,14 @@ vm_stats vm_core::stats() const noexcept {
 // ---- presence and routing ---------------------------------------------------
 
 void vm_core::enqueue(std::uint64_t target, event_kind k, term topic, term why) {
+  if (k != event_kind::start) {
+    const auto& ep = endpoints_[endpoint_id{target}.index()];
+    if (ep.relay) [[unlikely]] {
+      ++stats_.events_delivered;
+      static_cast<const relay_handlers&>(*ep.handlers).relay(k, topic, why);
+      return;
+    }
+  }
   queue_.push_back({target, std::move(topic), std::move(why), k});
 }
 
@@ -325,10 +342,19 @@ void vm_core::route(const term& m, bool feedback) {
   auto& targets = feedback ? publishers_ : subscribers_;
   const auto kind = feedback ? event_kind::feedback : event_kind::message;
   collect([&](auto f) { targets.for_each_match(m, f); });
-  std::size_t n = 0;
-  for (std::uint64_t id : found_)
-    if (has_handler(endpoints_[endpoint_id{id}.index()], kind)) found_[n++] = id;
-  if (trace_) [[unlikely]] trace_route(m, feedback, n);
+  std::size_t n = 0, relayed = 0;
+  for (std::uint64_t id : found_) {
+    const auto& ep = endpoints_[endpoint_id{id}.index()];
+    if (!has_handler(ep, kind)) continue;
+    if (ep.relay) {  // straight to the nested VM (see relay_handlers)
+      static_cast<const relay_handlers&>(*ep.handlers).relay(kind, m, {});
+      ++relayed;
+      continue;
+    }
+    found_[n++] = id;
+  }
+  stats_.events_delivered += relayed;
+  if (trace_) [[unlikely]] trace_route(m, feedback, n + relayed);
   if (n == 1) enqueue(found_[0], kind, m);
   if (n < 2) return;
   // One queue entry for the whole fan-out: the targets go to a side queue.
@@ -601,14 +627,6 @@ void vm_core::end_nested(std::uint32_t a, const term& why) {
   }
 }
 
-void vm_core::relay_down(std::uint32_t proxy, std::uint64_t child_endpoint, event_kind k,
-                         const term& topic, const term& why) {
-  auto it = nested_.find(proxy);
-  if (it == nested_.end()) return;
-  it->second.outbox.push_back({.kind = link_op_kind::event, .event = k, .id = child_endpoint,
-                               .topic = topic, .why = why});
-}
-
 void vm_core::receive_up(std::uint64_t link, link_batch&& ops) {
   for (auto& op : ops) {
     // Looked up per operation: an earlier one (done) may end the link.
@@ -618,9 +636,10 @@ void vm_core::receive_up(std::uint64_t link, link_batch&& ops) {
     auto& l = nested_[p];
     switch (op.kind) {
       case link_op_kind::add: {
-        auto relay = std::make_shared<const relay_handlers>(*this, p, op.id, op);
+        auto relay = std::make_shared<const relay_handlers>(l, op.id, op);
         std::uint32_t e = fill_endpoint(p, {std::move(op.topic), op.role, op.interest, std::move(relay)});
         endpoints_[e].level = static_cast<std::uint8_t>(op.levels - 1);
+        endpoints_[e].relay = true;
         l.relays[op.id] = e;
         activate_endpoint(e);
         break;
@@ -685,17 +704,27 @@ void vm_core::receive_down(link_batch&& ops) {
   }
 }
 
+namespace {
+/// Hands a batch over and leaves `outbox` empty with room for a batch of
+/// the same size, so a steady stream does not regrow it every slice.
+void hand_over(link_channel& to, link_batch& outbox) {
+  const std::size_t room = std::min<std::size_t>(outbox.size(), 4096);
+  to.deliver(std::move(outbox));
+  outbox = link_batch();
+  outbox.reserve(room);
+}
+}  // namespace
+
 void vm_core::flush_links() {
   if (!up_outbox_.empty() && up_ && !stopped_by_parent_) {
     if (trace_) [[unlikely]] trace_batch(up_outbox_, no_slot);
-    up_->deliver(std::move(up_outbox_));
+    hand_over(*up_, up_outbox_);
   }
   up_outbox_.clear();
   for (auto& [slot, l] : nested_)
     if (!l.outbox.empty()) {
       if (trace_) [[unlikely]] trace_batch(l.outbox, slot);
-      l.down->deliver(std::move(l.outbox));
-      l.outbox.clear();
+      hand_over(*l.down, l.outbox);
     }
 }
 

@@ -39,6 +39,7 @@ struct endpoint_slot {
   agora::interest interest = interest::participant;
   slot_status status = slot_status::free;
   std::uint8_t level = 0;  // > 0: a meta-level endpoint, declared that many VMs up
+  bool relay = false;      // a nested VM's stand-in: its events go straight down
 };
 
 // Kept small: 100,000 idle actors should cost little. Names and pending
@@ -110,9 +111,6 @@ class vm_core final : public turn_sink {
   void mark_started();
   /// Called whenever an actor of this VM stops (used by the ground).
   void on_actor_exit(std::function<void(actor_id, const term&)> f) { exit_hook_ = std::move(f); }
-  /// Called by a relay endpoint's handler: queue an event for the child.
-  void relay_down(std::uint32_t proxy, std::uint64_t child_endpoint, event_kind k,
-                  const term& topic, const term& why);
 
   // Outside actions: applied at once.
   actor_id spawn_now(actor_spec spec);

@@ -10,6 +10,7 @@
 // equality and have a total order (kind first, then value).
 #pragma once
 
+#include <array>
 #include <compare>
 #include <concepts>
 #include <cstddef>
@@ -244,10 +245,9 @@ inline term cap(std::string_view name) { return term::capture(name); }
 /// A record: rec("say", "alice", "hello") is `say("alice", "hello")`.
 template <class... Fields>
 term rec(std::string_view label, Fields&&... fields) {
-  std::vector<term> v;
-  v.reserve(sizeof...(Fields));
-  (v.emplace_back(std::forward<Fields>(fields)), ...);
-  return term::record(label, std::move(v));
+  // Fields on the stack: no temporary vector on this common path.
+  const std::array<term, sizeof...(Fields)> v{term(std::forward<Fields>(fields))...};
+  return term::record(term::symbol(label), std::span<const term>(v));
 }
 
 /// A sequence: seq(1, "two", sym("three")) is `[1, "two", three]`.
