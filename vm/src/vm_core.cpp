@@ -628,12 +628,13 @@ void vm_core::end_nested(std::uint32_t a, const term& why) {
 }
 
 void vm_core::receive_up(std::uint64_t link, link_batch&& ops) {
+  auto slot = link_slots_.find(link);
+  if (slot == link_slots_.end()) return;  // the nested VM was stopped meanwhile
+  const std::uint32_t p = slot->second;
+  // Stable: unordered_map keeps references across rehashing, and only
+  // `done` (which returns) ends the link.
+  auto& l = nested_.find(p)->second;
   for (auto& op : ops) {
-    // Looked up per operation: an earlier one (done) may end the link.
-    auto slot = link_slots_.find(link);
-    if (slot == link_slots_.end()) return;
-    const std::uint32_t p = slot->second;
-    auto& l = nested_[p];
     switch (op.kind) {
       case link_op_kind::add: {
         auto relay = std::make_shared<const relay_handlers>(l, op.id, op);
@@ -677,7 +678,7 @@ void vm_core::receive_up(std::uint64_t link, link_batch&& ops) {
       case link_op_kind::done:
         l.child_done = true;
         terminate_actor(p, op.why);
-        break;
+        return;  // the link is gone
       case link_op_kind::event:
       case link_op_kind::stop:
         break;  // down operations never come up
