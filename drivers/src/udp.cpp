@@ -1,0 +1,498 @@
+// The UDP driver. Two halves that share only counters (atomics):
+//  - the VM side (driver_core, in the actor's state, touched only in its
+//    turns): the BINDs with interest, their flow counts, state endpoints and
+//    socket generations; it validates sends and posts them to the strand;
+//  - the I/O side (io_core, touched only on its strand): the open sockets by
+//    generation, each with one pending receive and its pending sends. Its
+//    completion handlers do nothing but inject messages: datagrams, errors
+//    and truncation notices straight to the subscribers, bind results and
+//    socket failures to the driver (agora.udp.opened / agora.udp.failed).
+// A BIND that loses its last subscriber is forgotten at once on the VM side
+// and its socket closed by a posted handler; a BIND that comes back gets a
+// new generation, so late results for an old socket are recognised and
+// dropped. Handlers hold the io_core and their socket by shared_ptr.
+#include "agora/drivers/udp.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+namespace agora::udp {
+
+namespace {
+
+namespace asio = boost::asio;
+using proto = asio::ip::udp;
+using error_code = boost::system::error_code;
+
+constexpr std::string_view opened_label = "agora.udp.opened";
+constexpr std::string_view failed_label = "agora.udp.failed";
+/// Larger than any UDP payload (65,527 over IPv6): the size a datagram had
+/// is always known, whatever MAX.
+constexpr std::size_t receive_buffer = 65'536;
+/// Receive errors in a row (other than ICMP reports) after which a socket
+/// is given up as failed, rather than spinning.
+constexpr int max_receive_errors = 100;
+
+struct counters {
+  std::atomic<std::int64_t> received{0}, truncated{0}, sent{0}, refused{0}, errors{0};
+};
+
+// ---- the I/O side -------------------------------------------------------------
+
+using strand_type = asio::strand<asio::io_context::executor_type>;
+
+struct io_socket {
+  io_socket(const strand_type& strand, term b, std::int64_t g, std::size_t m)
+      : sock(strand), bind(std::move(b)), gen(g), max(m) {}
+  proto::socket sock;
+  term bind;
+  std::int64_t gen;
+  std::size_t max;
+  bool open = false;
+  std::unique_ptr<char[]> buffer{new char[receive_buffer]};
+  proto::endpoint from;
+  proto::endpoint last_from;  // with last_peer: peer(...) of the last sender
+  term last_peer;
+  std::size_t pending_bytes = 0;
+  int errors_in_a_row = 0;
+};
+
+struct io_core {
+  io_core(io_port& p, std::int64_t inst, std::size_t max_pending)
+      : port(p), strand(asio::make_strand(p.io())), instance(inst), max_pending_bytes(max_pending) {}
+  io_port& port;
+  strand_type strand;
+  std::int64_t instance;
+  std::size_t max_pending_bytes;
+  std::unordered_map<std::int64_t, std::shared_ptr<io_socket>> sockets;  // strand only
+  counters count;
+};
+
+/// A datagram to send; heap-allocated so that the bytes (inline in `data`
+/// when short) stay where the pending send points.
+struct outgoing {
+  term bind, peer, data;
+  proto::endpoint to;
+  std::string_view bytes() const { return data.is_bytes() ? data.as_bytes() : data.as_string(); }
+};
+
+term peer_term(const proto::endpoint& ep) {
+  auto a = ep.address();
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+  return rec("peer", a.to_string(), static_cast<std::int64_t>(ep.port()));
+}
+
+void error_message(io_core& core, const term& bind, const term& peer, std::string what) {
+  core.port.inject(rec("udp.error", bind, peer, std::move(what)));
+}
+
+/// Errors a socket reports on receive after an ICMP message about an earlier
+/// send (e.g. "connection refused"): reported, never fatal.
+bool icmp_report(const error_code& ec) {
+  return ec == asio::error::connection_refused || ec == asio::error::connection_reset ||
+         ec == asio::error::host_unreachable || ec == asio::error::network_unreachable ||
+         ec == asio::error::message_size || ec == asio::error::timed_out;
+}
+
+/// Closes s and forgets it (strand only).
+void close_socket(io_core& core, io_socket& s) {
+  s.open = false;
+  error_code ignored;
+  s.sock.close(ignored);
+  core.sockets.erase(s.gen);
+}
+
+void start_receive(const std::shared_ptr<io_core>& core, const std::shared_ptr<io_socket>& s);
+
+void on_received(const std::shared_ptr<io_core>& core, const std::shared_ptr<io_socket>& s,
+                 const error_code& ec, std::size_t n) {
+  if (!s->open || ec == asio::error::operation_aborted) return;
+  if (ec) {
+    ++core->count.errors;
+    error_message(*core, s->bind, sym("unknown"), ec.message());
+    if (!icmp_report(ec) && ++s->errors_in_a_row >= max_receive_errors) {
+      close_socket(*core, *s);
+      core->port.inject(rec(failed_label, core->instance, s->bind, s->gen,
+                            fmt::format("{} receive errors in a row, the last: {}",
+                                        max_receive_errors, ec.message())));
+      return;
+    }
+    start_receive(core, s);
+    return;
+  }
+  s->errors_in_a_row = 0;
+  if (s->last_peer.is_bool() || s->from != s->last_from) {
+    s->last_from = s->from;
+    s->last_peer = peer_term(s->from);
+  }
+  if (n > s->max) {
+    ++core->count.truncated;
+    core->port.inject(rec("udp.truncated", s->bind, s->last_peer, static_cast<std::int64_t>(n)));
+    n = s->max;
+  }
+  ++core->count.received;
+  core->port.inject(
+      rec("udp.datagram", s->bind, s->last_peer, term::bytes(std::string_view(s->buffer.get(), n))));
+  start_receive(core, s);
+}
+
+void start_receive(const std::shared_ptr<io_core>& core, const std::shared_ptr<io_socket>& s) {
+  s->sock.async_receive_from(asio::buffer(s->buffer.get(), receive_buffer), s->from,
+                             [core, s](const error_code& ec, std::size_t n) {
+                               on_received(core, s, ec, n);
+                             });
+}
+
+void post_open(const std::shared_ptr<io_core>& core, term bind, std::int64_t gen,
+               proto::endpoint local, std::size_t max) {
+  asio::post(core->strand, [core, bind = std::move(bind), gen, local, max] {
+    auto s = std::make_shared<io_socket>(core->strand, bind, gen, max);
+    error_code ec;
+    s->sock.open(local.protocol(), ec);
+    if (!ec) s->sock.bind(local, ec);
+    proto::endpoint bound;
+    if (!ec) bound = s->sock.local_endpoint(ec);
+    if (ec) {
+      error_code ignored;
+      s->sock.close(ignored);
+      core->port.inject(rec(failed_label, core->instance, bind, gen, ec.message()));
+      return;
+    }
+    s->open = true;
+    core->sockets.emplace(gen, s);
+    // Before any datagram of this socket: the driver knows the port first.
+    core->port.inject(rec(opened_label, core->instance, bind, gen, static_cast<std::int64_t>(bound.port())));
+    start_receive(core, s);
+  });
+}
+
+void post_close(const std::shared_ptr<io_core>& core, std::int64_t gen) {
+  asio::post(core->strand, [core, gen] {
+    auto it = core->sockets.find(gen);
+    if (it == core->sockets.end()) return;
+    auto s = it->second;  // keep it alive past the erase
+    close_socket(*core, *s);
+  });
+}
+
+void post_send(const std::shared_ptr<io_core>& core, std::int64_t gen, std::unique_ptr<outgoing> out) {
+  asio::post(core->strand, [core, gen, out = std::move(out)]() mutable {
+    auto it = core->sockets.find(gen);
+    if (it == core->sockets.end()) {  // failed or closed since the driver looked
+      ++core->count.refused;
+      error_message(*core, out->bind, out->peer, "not bound");
+      return;
+    }
+    std::shared_ptr<io_socket> s = it->second;
+    const std::size_t size = out->bytes().size();
+    if (s->pending_bytes + size > core->max_pending_bytes) {
+      ++core->count.refused;
+      error_message(*core, out->bind, out->peer,
+                    fmt::format("send queue full: {} bytes pending, limit {}", s->pending_bytes,
+                                core->max_pending_bytes));
+      return;
+    }
+    s->pending_bytes += size;
+    const auto buffer = asio::buffer(out->bytes().data(), size);
+    const proto::endpoint to = out->to;
+    s->sock.async_send_to(buffer, to, [core, s, out = std::move(out)](const error_code& ec, std::size_t) {
+      s->pending_bytes -= out->bytes().size();
+      if (!s->open || ec == asio::error::operation_aborted) return;
+      if (ec) {
+        ++core->count.errors;
+        error_message(*core, out->bind, out->peer, ec.message());
+        return;
+      }
+      ++core->count.sent;
+    });
+  });
+}
+
+/// Owned by the driver's state: when the actor stops, every socket is
+/// closed, so pending operations complete and let go of the io_core.
+struct io_owner {
+  std::shared_ptr<io_core> core;
+  explicit io_owner(std::shared_ptr<io_core> c) : core(std::move(c)) {}
+  io_owner(const io_owner&) = delete;
+  io_owner& operator=(const io_owner&) = delete;
+  ~io_owner() {
+    try {
+      asio::post(core->strand, [core = core] {
+        auto all = std::move(core->sockets);
+        core->sockets.clear();
+        for (auto& [gen, s] : all) close_socket(*core, *s);
+      });
+    } catch (...) {  // out of memory: the sockets close with the io_context
+    }
+  }
+};
+
+// ---- the VM side --------------------------------------------------------------
+
+enum class bind_state { binding, bound, failed };
+
+struct binding {
+  std::uint32_t flows = 0;
+  std::int64_t gen = 0;  // the socket's generation; 0: none (failed)
+  bind_state state = bind_state::binding;
+  std::optional<endpoint_id> state_ep;  // udp.socket(BIND, ...)
+  std::size_t max = 0;
+  bool v6 = false;
+  std::string failure;
+};
+
+struct driver_core {
+  driver_core(io_port& port, std::int64_t instance, std::shared_ptr<const driver_options> opts)
+      : io(std::make_shared<io_core>(port, instance, opts->max_pending_bytes)),
+        options(std::move(opts)) {}
+
+  io_owner io;
+  std::shared_ptr<const driver_options> options;
+  std::unordered_map<term, binding> binds;
+  std::int64_t next_gen = 1;
+  std::int64_t ignored = 0;
+
+  void log(const std::string& line) const {
+    if (options->log) options->log(line);
+    else fmt::print(stderr, "{}\n", line);
+  }
+  void ignore(const std::string& line) {
+    ++ignored;
+    log(line);
+  }
+};
+
+struct driver_state {
+  io_port* port = nullptr;
+  std::shared_ptr<const driver_options> options;
+  std::shared_ptr<driver_core> core;  // made by the first turn
+};
+
+using dturn = turn<driver_state>;
+
+std::atomic<std::int64_t> next_instance{1};
+
+/// The local endpoint of udp.bind(HOST, PORT, MAX), or what is wrong with it.
+std::optional<proto::endpoint> parse_bind(const term& b, std::size_t& max, std::string& why) {
+  if (!b.is_record("udp.bind", 3) || !b[0].is_string() || !b[1].is_int() || !b[2].is_int()) {
+    why = "want udp.bind(HOST, PORT, MAX)";
+    return std::nullopt;
+  }
+  error_code ec;
+  const auto addr = asio::ip::make_address(b[0].as_string(), ec);
+  if (ec) {
+    why = "HOST must be an IP address literal";
+    return std::nullopt;
+  }
+  if (b[1].as_int() < 0 || b[1].as_int() > 65535) {
+    why = "PORT must be in [0, 65535]";
+    return std::nullopt;
+  }
+  if (b[2].as_int() < 1 || b[2].as_int() > static_cast<std::int64_t>(max_datagram)) {
+    why = fmt::format("MAX must be in [1, {}]", max_datagram);
+    return std::nullopt;
+  }
+  max = static_cast<std::size_t>(b[2].as_int());
+  return proto::endpoint(addr, static_cast<std::uint16_t>(b[1].as_int()));
+}
+
+void set_state(dturn& t, const term& bind, binding& e, term state, reason why = reason::deleted()) {
+  if (e.state_ep) t.remove(*e.state_ep, std::move(why));
+  e.state_ep = t.publish(rec("udp.socket", bind, std::move(state)));
+}
+
+void on_subscriber(dturn& t, const presence& p) {
+  auto& c = *t.state.core;
+  const term& flow = p.flow();
+  if (!flow.is_record("udp.datagram", 3) || !flow[0].is_concrete()) return;  // a monitor
+  const term& bind = flow[0];
+  auto [it, fresh] = c.binds.try_emplace(bind);
+  binding& e = it->second;
+  if (++e.flows > 1) return;
+  std::string why;
+  auto local = parse_bind(bind, e.max, why);
+  if (!local) {
+    c.ignore(fmt::format("{}: cannot bind {}: {}", c.options->name, bind.to_string(), why));
+    e.state = bind_state::failed;
+    e.failure = why;
+    set_state(t, bind, e, rec("failed", why));
+    return;
+  }
+  e.v6 = local->address().is_v6();
+  e.gen = c.next_gen++;
+  e.state = bind_state::binding;
+  post_open(c.io.core, bind, e.gen, *local, e.max);
+}
+
+void on_subscriber_gone(dturn& t, const absence& a) {
+  auto& c = *t.state.core;
+  const term& flow = a.flow();
+  if (!flow.is_record("udp.datagram", 3) || !flow[0].is_concrete()) return;
+  auto it = c.binds.find(flow[0]);
+  if (it == c.binds.end() || --it->second.flows > 0) return;
+  if (it->second.gen != 0) post_close(c.io.core, it->second.gen);
+  if (it->second.state_ep) t.remove(*it->second.state_ep);
+  c.binds.erase(it);
+}
+
+/// The binding an agora.udp.opened/failed(instance, BIND, gen, _) is about,
+/// if that socket is still the current one.
+binding* current(driver_core& c, const term& body) {
+  auto it = c.binds.find(body[1]);
+  if (it == c.binds.end() || !body[2].is_int() || it->second.gen != body[2].as_int()) return nullptr;
+  return &it->second;
+}
+
+void on_opened(dturn& t, const message& m) {
+  auto& c = *t.state.core;
+  const term& b = m.body();
+  binding* e = current(c, b);
+  if (!e) return;  // interest went meanwhile: the socket is closed already
+  e->state = bind_state::bound;
+  set_state(t, b[1], *e, rec("bound", b[3]));
+}
+
+void on_failed(dturn& t, const message& m) {
+  auto& c = *t.state.core;
+  const term& b = m.body();
+  binding* e = current(c, b);
+  if (!e) return;
+  const std::string what(b[3].is_string() ? b[3].as_string() : "failed");
+  c.log(fmt::format("{}: {} failed: {}", c.options->name, b[1].to_string(), what));
+  e->state = bind_state::failed;
+  e->gen = 0;  // the I/O side has closed and forgotten it
+  e->failure = what;
+  set_state(t, b[1], *e, rec("failed", what), reason(rec("error", what)));
+}
+
+void refuse(dturn& t, const term& bind, const term& peer, std::string what) {
+  ++t.state.core->io.core->count.refused;
+  t.send(rec("udp.error", bind, peer, std::move(what)));
+}
+
+void on_send(dturn& t, const message& m) {
+  auto& c = *t.state.core;
+  const term& body = m.body();
+  const term& bind = body[0];
+  const term& peer = body[1];
+  const term& data = body[2];
+  if (!peer.is_record("peer", 2) || !peer[0].is_string() || !peer[1].is_int() ||
+      !(data.is_bytes() || data.is_string())) {
+    c.ignore(fmt::format("{}: ignored {}: want udp.send(BIND, peer(HOST, PORT), BYTES)",
+                         c.options->name, body.to_string()));
+    return;
+  }
+  auto it = c.binds.find(bind);
+  if (it == c.binds.end()) return refuse(t, bind, peer, "not bound");
+  binding& e = it->second;
+  if (e.state == bind_state::failed) return refuse(t, bind, peer, "not bound: " + e.failure);
+  const std::string_view bytes = data.is_bytes() ? data.as_bytes() : data.as_string();
+  if (bytes.size() > e.max)
+    return refuse(t, bind, peer,
+                  fmt::format("datagram of {} bytes is longer than MAX ({})", bytes.size(), e.max));
+  if (peer[1].as_int() < 1 || peer[1].as_int() > 65535)
+    return refuse(t, bind, peer, "peer PORT must be in [1, 65535]");
+  error_code ec;
+  auto addr = asio::ip::make_address(peer[0].as_string(), ec);
+  if (ec) return refuse(t, bind, peer, "peer HOST must be an IP address literal");
+  if (e.v6 && addr.is_v4()) {
+    addr = asio::ip::make_address_v6(asio::ip::v4_mapped, addr.to_v4());
+  } else if (!e.v6 && addr.is_v6()) {
+    if (!addr.to_v6().is_v4_mapped()) return refuse(t, bind, peer, "an IPv6 peer for an IPv4 socket");
+    addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+  }
+  post_send(c.io.core, e.gen,
+            std::unique_ptr<outgoing>(new outgoing{
+                bind, peer, data, proto::endpoint(addr, static_cast<std::uint16_t>(peer[1].as_int()))}));
+}
+
+void on_stats(dturn& t, const message& m) {
+  auto& c = *t.state.core;
+  std::int64_t sockets = 0;
+  for (auto& [bind, e] : c.binds) sockets += e.state == bind_state::bound;
+  const counters& n = c.io.core->count;
+  t.send(rec("udp_stats", m.body()[0], sockets, n.received.load(), n.truncated.load(),
+             n.sent.load(), n.refused.load(), n.errors.load(), c.ignored));
+}
+
+term any_of_arity(std::string_view label, std::size_t arity) {
+  return term::record(label, std::vector<term>(arity, _));
+}
+
+}  // namespace
+
+actor_spec driver(io_port& port, driver_options options) {
+  auto opts = std::make_shared<const driver_options>(std::move(options));
+  const std::string name = opts->name;
+  actor<driver_state> a{{&port, opts, nullptr}, name};
+
+  a.on_start([](dturn& t) {
+    const std::int64_t instance = next_instance.fetch_add(1, std::memory_order_relaxed);
+    t.state.core = std::make_shared<driver_core>(*t.state.port, instance, t.state.options);
+    t.subscribe(rec(opened_label, instance, _, _, _), {.on_message = on_opened});
+    t.subscribe(rec(failed_label, instance, _, _, _), {.on_message = on_failed});
+  });
+  a.publish(rec("udp.datagram", _, _, _),
+            {.on_presence = on_subscriber, .on_absence = on_subscriber_gone},
+            interest::everything);
+  // Invisible above; this one lets a subscriber see that a driver is there.
+  a.publish(rec("udp.datagram", _, _, _));
+  a.subscribe(rec("udp.send", _, _, _), {.on_message = on_send});
+  a.subscribe(rec("get_udp_stats", _), {.on_message = on_stats});
+
+  struct form {
+    std::string_view label;
+    std::size_t arity;
+    std::string_view want;
+  };
+  for (const form f : {form{"udp.send", 3, "udp.send(BIND, peer(HOST, PORT), BYTES)"},
+                       form{"get_udp_stats", 1, "get_udp_stats(ReplyID)"}}) {
+    const shared_handlers<driver_state> malformed{{.on_message = [want = std::string(f.want)](
+                                                       dturn& t, const message& m) {
+      auto& c = *t.state.core;
+      c.ignore(fmt::format("{}: ignored {}: want {}", c.options->name, m.body().to_string(), want));
+    }}};
+    for (std::size_t k = 0; k <= 6; ++k)
+      if (k != f.arity) a.subscribe(any_of_arity(f.label, k), malformed);
+  }
+  return a;
+}
+
+std::optional<datagram> read_datagram(const term& body) {
+  if (!body.is_record("udp.datagram", 3)) return std::nullopt;
+  const term& p = body[1];
+  if (!p.is_record("peer", 2) || !p[0].is_string() || !p[1].is_int() || !body[2].is_bytes())
+    return std::nullopt;
+  return datagram{body[0], p, p[0].as_string(), static_cast<std::uint16_t>(p[1].as_int()),
+                  body[2].as_bytes()};
+}
+
+std::optional<stats> read_stats(const term& reply) {
+  if (!reply.is_record("udp_stats", 8)) return std::nullopt;
+  for (std::size_t i = 1; i < 8; ++i)
+    if (!reply[i].is_int()) return std::nullopt;
+  return stats{reply[1].as_int(), reply[2].as_int(), reply[3].as_int(), reply[4].as_int(),
+               reply[5].as_int(), reply[6].as_int(), reply[7].as_int()};
+}
+
+void send(turn_base& t, const term& bind, std::string_view host, std::uint16_t port,
+          std::string_view bytes) {
+  t.at_ground().send(send_message(bind, peer(host, port), term::bytes(bytes)));
+}
+
+void send(turn_base& t, const term& bind, const term& peer, std::string_view bytes) {
+  t.at_ground().send(send_message(bind, peer, term::bytes(bytes)));
+}
+
+}  // namespace agora::udp
