@@ -1,8 +1,8 @@
 # ctest agora-bench-smoke: runs `agora-bench --quick` and checks its output,
 # never its timings: exit status 0, and every stdout line one JSON object
 # with exactly the keys bench, metric (strings), value (a number) and unit
-# (a string), covering every benchmark.
-#   cmake -DBENCH=path/to/agora-bench -P check_smoke.cmake
+# (a string), covering every benchmark (echo only WITH_ECHO).
+#   cmake -DBENCH=path/to/agora-bench [-DWITH_ECHO=ON] -P check_smoke.cmake
 cmake_minimum_required(VERSION 3.22)
 if(NOT BENCH)
   message(FATAL_ERROR "usage: cmake -DBENCH=<agora-bench> -P check_smoke.cmake")
@@ -50,7 +50,11 @@ foreach(line IN LISTS lines)
   message("ok: ${line}")
 endforeach()
 
-foreach(b routing fanout churn memory timers trace cross_vm parallel)
+set(expected routing fanout churn memory timers trace cross_vm parallel)
+if(WITH_ECHO)  # agora-echo is built (AGORA_BUILD_APPS)
+  list(APPEND expected echo)
+endif()
+foreach(b IN LISTS expected)
   if(NOT b IN_LIST seen)
     message(FATAL_ERROR "no figure from benchmark '${b}'")
   endif()

@@ -1,7 +1,7 @@
 // agora-bench [--only NAME]... [--quick] [--reps N] [--caf-threads N]
 //
 // Runs the benchmarks (routing, fanout, churn, memory, timers, trace, cross_vm,
-// parallel) and prints one JSON line per figure on stdout:
+// parallel, echo) and prints one JSON line per figure on stdout:
 //   {"bench":"routing","metric":"msgs_per_s_10","value":12345678,"unit":"msg/s"}
 // Baselines (CAF 0.17) run in the same process, and ratios are reported, so
 // figures from a noisy shared machine stay comparable.
@@ -44,6 +44,9 @@ int main(int argc, char** argv) {
       {"timers", bench_timers},
       {"cross_vm", bench_cross_vm},
       {"parallel", bench_parallel},
+#ifdef AGORA_ECHO_BIN  // agora-echo is built (AGORA_BUILD_APPS)
+      {"echo", bench_echo},
+#endif
   };
   std::vector<std::string> names;
   for (const auto& b : all) names.push_back(b.name);

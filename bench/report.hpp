@@ -103,5 +103,6 @@ void bench_trace(const options& opt);
 void bench_timers(const options& opt);
 void bench_cross_vm(const options& opt);
 void bench_parallel(const options& opt);
+void bench_echo(const options& opt);  // needs agora-echo (AGORA_BUILD_APPS)
 
 }  // namespace agora_bench

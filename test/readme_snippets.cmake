@@ -5,7 +5,10 @@
 #
 #     // readme-test: NAME
 #
-# (NAME made of letters, digits, '_' and '-') is a complete program. It is
+# (NAME made of letters, digits, '_' and '-') is a complete program.
+# A block whose first line is "// readme-excerpt: PATH" shows part of the
+# source file PATH (relative to the project): the test readme-excerpt-LINE
+# checks that its lines appear there verbatim. It is
 # written to ${CMAKE_CURRENT_BINARY_DIR}/readme/NAME.cpp, built as the
 # executable readme-NAME (linked to agora::vm, agora::actors, agora::drivers
 # and fmt::fmt) and
@@ -104,6 +107,24 @@ if(EXISTS "${_readme}")
     else()
       string(SUBSTRING "${_body}" 0 ${_eol} _first)
     endif()
+    # An excerpt of a source file: its lines (after the marker) must appear
+    # in that file, contiguous and verbatim — checked by a test, so the
+    # README cannot drift from code that is built and tested elsewhere.
+    if(_first MATCHES "^[ \t]*//[ \t]*readme-excerpt:[ \t]*([A-Za-z0-9_./-]+)[ \t]*$")
+      set(_file "${CMAKE_MATCH_1}")
+      string(SUBSTRING "${_body}" ${_eol} -1 _excerpt)
+      string(SUBSTRING "${_excerpt}" 1 -1 _excerpt)   # drop the newline after the marker
+      math(EXPR _excerpt_no "${_fence_line}")
+      set(_excerpt_file "${_readme_out}/excerpt-${_excerpt_no}.txt")
+      _agora_write_if_changed("${_excerpt_file}" _excerpt)
+      add_test(NAME readme-excerpt-${_excerpt_no}
+               COMMAND ${CMAKE_COMMAND} -DEXCERPT=${_excerpt_file}
+                       -DSOURCE=${PROJECT_SOURCE_DIR}/${_file} -DWHERE=README.md:${_fence_line}
+                       -P ${CMAKE_CURRENT_LIST_DIR}/check_excerpt.cmake)
+      set_tests_properties(readme-excerpt-${_excerpt_no} PROPERTIES LABELS readme)
+      list(APPEND _readme_names "excerpt-${_excerpt_no}")
+      continue()
+    endif()
     if(NOT _first MATCHES "^[ \t]*//[ \t]*readme-test:")
       continue()
     endif()
@@ -129,7 +150,7 @@ if(EXISTS "${_readme}")
 endif()
 
 # Remove the generated sources of snippets that no longer exist.
-file(GLOB _readme_stale "${_readme_out}/*.cpp")
+file(GLOB _readme_stale "${_readme_out}/*.cpp" "${_readme_out}/*.txt")
 foreach(_f IN LISTS _readme_stale)
   get_filename_component(_n "${_f}" NAME_WE)
   if(NOT _n IN_LIST _readme_names)

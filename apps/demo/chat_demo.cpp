@@ -1,70 +1,159 @@
-// agora-demo: an in-process chat room, run by agora::runtime (the VM is a CAF
-// actor). Users announce presence(name); everyone sees everyone arrive, talk
-// and leave — one user quits, one crashes — and a monitor, invisible to the
-// users, writes the transcript.
-#include <iostream>
+// agora-demo: starts agora-chat on a free port and has two scripted clients,
+// alice and bob, talk through it over real TCP — what two `nc` sessions
+// would show. Exits 0 when the whole conversation went as expected.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
-#include "agora/actors/monitor.hpp"
-#include "agora/runtime.hpp"
-#include "agora/text.hpp"
-
-using namespace agora;
+extern char** environ;
 
 namespace {
 
-struct user {
-  std::string name;
+using namespace std::chrono_literals;
+
+/// Reads lines from a file descriptor with a deadline.
+class line_reader {
+ public:
+  explicit line_reader(int fd) : fd_(fd) {}
+  /// The next line (without "\n"), or throws after `timeout`.
+  std::string next(std::chrono::milliseconds timeout = 5s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      if (auto eol = buf_.find('\n'); eol != std::string::npos) {
+        std::string line = buf_.substr(0, eol);
+        buf_.erase(0, eol + 1);
+        return line;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left <= 0ms) throw std::runtime_error("timed out waiting for a line");
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+      char chunk[4096];
+      auto n = read(fd_, chunk, sizeof chunk);
+      if (n <= 0) throw std::runtime_error("connection closed");
+      buf_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+
+ private:
+  int fd_;
+  std::string buf_;
 };
 
-void say(const user& u, const std::string& line) { std::cout << "  [" << u.name << "] " << line << '\n'; }
+/// agora-chat as a child process; its first line says the port.
+struct chat_server {
+  chat_server() {
+    int fds[2];
+    if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    char* argv[] = {const_cast<char*>(AGORA_CHAT_BIN), const_cast<char*>("--host"),
+                    const_cast<char*>("127.0.0.1"), const_cast<char*>("--port"),
+                    const_cast<char*>("0"), nullptr};
+    if (posix_spawn(&pid, AGORA_CHAT_BIN, &fa, nullptr, argv, environ) != 0)
+      throw std::runtime_error("cannot start " AGORA_CHAT_BIN);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    out = fds[0];
+    std::string banner = line_reader(out).next(10s);
+    std::printf("%s\n", banner.c_str());
+    port = static_cast<std::uint16_t>(std::stoi(banner.substr(banner.rfind(':') + 1)));
+  }
+  /// SIGTERM, then the exit code.
+  int stop() {
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    pid = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  ~chat_server() {
+    if (pid > 0) stop();
+    close(out);
+  }
+  pid_t pid = -1;
+  int out = -1;
+  std::uint16_t port = 0;
+};
 
-actor<user> chat_user(const std::string& name) {
-  return actor<user>{{name}, name}
-      .publish(rec("present", name))
-      .subscribe("present($who)"_t,
-                 {.on_presence = [](turn<user>& t, const presence& p) {
-                    if (p["who"].as_string() != t.state.name)
-                      say(t.state, "* " + std::string(p["who"].as_string()) + " arrived");
-                  },
-                  .on_absence = [](turn<user>& t, const absence& a) {
-                    say(t.state, "* " + std::string(a["who"].as_string()) + " departed (" +
-                                     a.why.to_string() + ")");
-                  }})
-      .on_message("said($who, $text)"_t,
-                  [](turn<user>& t, const message& m) {
-                    say(t.state, std::string(m["who"].as_string()) + ": " +
-                                     std::string(m["text"].as_string()));
-                  })
-      .on_message(rec("cmd", name, sym("say"), cap("text")),
-                  [](turn<user>& t, const message& m) {
-                    t.send(rec("said", t.state.name, m["text"]));
-                  })
-      .on_message(rec("cmd", name, sym("quit")), [](turn<user>& t, const message&) { t.quit(); })
-      .on_message(rec("cmd", name, sym("crash")), [](turn<user>&, const message&) -> void {
-        throw std::runtime_error("segfault in emoji renderer");
-      });
-}
+/// A telnet-like client that prints what it sends and what it gets.
+class client {
+ public:
+  client(std::string name, std::uint16_t port) : name_(std::move(name)) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+      throw std::runtime_error(name_ + ": cannot connect");
+    reader_.emplace(fd_);
+  }
+  ~client() { leave(); }
+  void say(const std::string& line) {
+    std::printf("%-6s> %s\n", name_.c_str(), line.c_str());
+    std::string l = line + "\n";
+    if (write(fd_, l.data(), l.size()) != static_cast<ssize_t>(l.size()))
+      throw std::runtime_error(name_ + ": write failed");
+  }
+  /// Waits for `expected` (lines in between are shown too).
+  void hears(const std::string& expected) {
+    for (;;) {
+      std::string line = reader_->next();
+      std::printf("%-6s< %s\n", name_.c_str(), line.c_str());
+      if (line == expected) return;
+    }
+  }
+  void leave() {
+    if (fd_ < 0) return;
+    std::printf("%-6s  (disconnects)\n", name_.c_str());
+    close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  std::string name_;
+  int fd_ = -1;
+  std::optional<line_reader> reader_;
+};
 
 }  // namespace
 
 int main() {
-  std::cout << "agora demo: a chat room where presence does the bookkeeping\n";
-  runtime rt;
-  auto print = [](std::string_view line) { std::cout << "monitor: " << line << '\n'; };
-  auto room = rt.spawn_vm("room", {actors::monitor("present(_)"_t, print),
-                                   actors::monitor("said(_, _)"_t, print),
-                                   chat_user("alice"), chat_user("bob")});
-  // Posts run in the room's VM in order; each is small enough that one slice
-  // delivers all its consequences before the next runs.
-  room.send(rec("cmd", "alice", sym("say"), "hi bob"));
-  room.spawn(chat_user("carol"));
-  room.send(rec("cmd", "carol", sym("say"), "hello, all"));
-  room.send(rec("cmd", "bob", sym("quit")));
-  room.send(rec("cmd", "carol", sym("crash")));
-  room.send(rec("cmd", "alice", sym("say"), "anyone?"));
-  room.shutdown();
-  rt.wait();
-  std::cout << "room closed\n";
+  try {
+    chat_server server;
+    client alice("alice", server.port);
+    alice.say("alice");
+    client bob("bob", server.port);
+    bob.say("bob");
+    alice.hears("* bob arrived");
+    bob.hears("* alice arrived");
+    alice.say("hello bob");
+    bob.hears("alice: hello bob");
+    alice.hears("alice: hello bob");
+    bob.say("hi alice, bye for now");
+    alice.hears("bob: hi alice, bye for now");
+    bob.leave();
+    alice.hears("* bob departed");
+    alice.leave();
+    int code = server.stop();
+    std::printf("agora-chat stopped on SIGTERM with exit code %d\n", code);
+    return code;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "agora-demo: %s\n", e.what());
+    return 1;
+  }
 }

@@ -1,0 +1,42 @@
+// agora-echo: echoes every byte back to the connection it came from, for any
+// number of clients, until SIGINT/SIGTERM (exit 0).
+//   agora-echo --port P [--host H] [--lines --prefix TEXT]
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <string>
+
+#include "agora/drivers/tcp.hpp"
+#include "agora/ground.hpp"
+#include "agora/text.hpp"
+#include "server_banner.hpp"
+
+using namespace agora;
+
+int main(int argc, char** argv) {
+  std::string host = "0.0.0.0", prefix;
+  std::uint16_t port = 0;
+  bool lines = false;
+  CLI::App cli{"agora-echo: a TCP echo server"};
+  cli.add_option("--port", port, "TCP port to listen on (0: any free port)")->required();
+  cli.add_option("--host", host, "local address to listen on")->capture_default_str();
+  cli.add_flag("--lines", lines, "line mode: answer PREFIX + line for every line");
+  cli.add_option("--prefix", prefix, "text put before every echoed line (with --lines)");
+  CLI11_PARSE(cli, argc, argv);
+
+  // ---- the server: one actor, one data subscription per connection ----
+  const term listen = tcp::listen_on(host, port, lines ? tcp::lines(65536) : tcp::raw(65536));
+  auto echo = actor<>{{}, "echo"}.on_start([=](turn<>& t) {
+    apps::announce(t, "agora-echo", listen);  // prints the port, or exits on bind failure
+    tcp::on_accept(t, listen, [=](turn<>& t, const term& conn, const term&) {
+      tcp::on_data(t, conn, [=](turn<>& t, const term& conn, std::string_view data) {
+        if (lines) tcp::write(t, conn, std::string_view(prefix + std::string(data)));
+        else tcp::write(t, conn, data);
+      });
+    });
+  });
+  // ---- run it ----
+  ground g;
+  g.spawn(tcp::driver(g));
+  return g.run(echo);
+}

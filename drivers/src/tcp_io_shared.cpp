@@ -1,0 +1,80 @@
+// What the I/O objects of one TCP driver share: injection into the VM (cut
+// off when the driver stops), the hand-over of new connections to the
+// actor, and the count of open sockets the driver's stop waits for.
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+
+#include "tcp_io.hpp"
+
+namespace agora::tcp::detail {
+
+namespace {
+std::atomic<std::int64_t> connection_ids{1};
+}
+
+std::int64_t next_connection_id() { return connection_ids.fetch_add(1, std::memory_order_relaxed); }
+
+io_shared::io_shared(io_port& p, std::int64_t inst, io_settings s)
+    : port(p), instance(inst), settings(s), control(asio::make_strand(p.io())) {}
+
+void io_shared::inject(term m) {
+  if (!stopped()) port.inject(std::move(m));
+}
+
+void io_shared::event(term e) {
+  if (!stopped()) port.inject(rec(io_label, instance, std::move(e)));
+}
+
+void io_shared::log(std::string line) { event(rec("log", line)); }
+
+bool io_shared::hand_over(std::int64_t id, std::shared_ptr<connection> c) {
+  std::lock_guard lock(mutex_);
+  if (stopped()) return false;
+  handover_.emplace(id, std::move(c));
+  return true;
+}
+
+std::shared_ptr<connection> io_shared::claim(std::int64_t id) {
+  std::lock_guard lock(mutex_);
+  auto it = handover_.find(id);
+  if (it == handover_.end()) return nullptr;
+  auto c = std::move(it->second);
+  handover_.erase(it);
+  return c;
+}
+
+void io_shared::socket_opened() {
+  std::lock_guard lock(mutex_);
+  ++open_;
+}
+
+void io_shared::socket_closed() {
+  bool none_left;
+  {
+    std::lock_guard lock(mutex_);
+    none_left = --open_ == 0;
+  }
+  if (none_left) all_closed_.notify_all();
+}
+
+std::int64_t io_shared::open_sockets() const {
+  std::lock_guard lock(mutex_);
+  return open_;
+}
+
+std::vector<std::shared_ptr<connection>> io_shared::stop() {
+  std::vector<std::shared_ptr<connection>> unclaimed;
+  std::lock_guard lock(mutex_);
+  stopped_.store(true, std::memory_order_release);
+  for (auto& [id, c] : handover_) unclaimed.push_back(std::move(c));
+  handover_.clear();
+  return unclaimed;
+}
+
+bool io_shared::wait_all_closed(io_clock::time_point deadline) {
+  std::unique_lock lock(mutex_);
+  return all_closed_.wait_until(lock, deadline, [&] { return open_ == 0; });
+}
+
+}  // namespace agora::tcp::detail
