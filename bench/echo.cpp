@@ -4,8 +4,9 @@
 // the same run:
 //   round_trips_per_s   64 connections ping-ponging 64-byte messages
 //   bytes_per_s         64 connections streaming 16 KiB writes and reading
-//                       the echo concurrently
-//   ratio_vs_asio       agora / Asio for each (target ≥ 0.8)
+//                       the echo concurrently (at most 256 KiB ahead of it)
+//   *_ratio_vs_asio     agora / Asio for each; ratio_vs_asio: the lower of
+//                       the two (target ≥ 0.8)
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>

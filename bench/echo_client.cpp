@@ -61,23 +61,22 @@ struct pinger : std::enable_shared_from_this<pinger> {
 
 /// One connection streaming: writes chunks back to back while reading the
 /// echo, until the deadline; then stops writing and reads what is still due.
-/// At most `window` bytes are written ahead of the echo (a client that
-/// writes without bound against one that reads the echo would only measure
-/// how much the server and the kernel buffer; agora's driver also drops a
-/// connection with more than its write limit, 1 MiB, queued).
+/// At most `window` bytes are written ahead of the echo, so that the figure
+/// is the echo's throughput, not how much the server and the kernel can
+/// buffer (and both servers are driven the same way).
 struct streamer : std::enable_shared_from_this<streamer> {
   streamer(tcp::socket& s, std::size_t chunk, std::size_t ahead, bench_clock::time_point until,
            std::uint64_t& bytes)
       : socket(s), out(chunk, 'y'), in(65536), window(ahead), deadline(until), received(bytes) {}
 
-  void start() {
-    write_more();
-    read_more();
-  }
+  void start() { write_more(); }
+  // A read is pending exactly while echoed bytes are due (got < sent), so
+  // once the deadline stops the writes, the last echo ends the run.
   void write_more() {
     if (writing || bench_clock::now() >= deadline || sent - got >= window) return;
     writing = true;
     sent += out.size();  // counted when started: the reader waits for all of it
+    if (!reading) read_more();
     auto self = shared_from_this();
     asio::async_write(socket, asio::buffer(out), [self](boost::system::error_code ec, std::size_t) {
       if (ec) throw std::runtime_error("echo bench: write failed: " + ec.message());
@@ -86,14 +85,15 @@ struct streamer : std::enable_shared_from_this<streamer> {
     });
   }
   void read_more() {
+    reading = true;
     auto self = shared_from_this();
     socket.async_read_some(asio::buffer(in), [self](boost::system::error_code ec, std::size_t n) {
       if (ec) throw std::runtime_error("echo bench: read failed: " + ec.message());
+      self->reading = false;
       self->got += n;
-      const bool running = bench_clock::now() < self->deadline;
-      if (running) self->received += n;
-      self->write_more();  // the window may have opened
-      if (running || self->got < self->sent) self->read_more();
+      if (bench_clock::now() < self->deadline) self->received += n;
+      self->write_more();  // the window may have opened (and may start the next read)
+      if (!self->reading && self->got < self->sent) self->read_more();
     });
   }
 
@@ -104,7 +104,7 @@ struct streamer : std::enable_shared_from_this<streamer> {
   bench_clock::time_point deadline;
   std::uint64_t& received;
   std::uint64_t sent = 0, got = 0;
-  bool writing = false;
+  bool writing = false, reading = false;
 };
 
 }  // namespace

@@ -66,26 +66,31 @@ class server_process {
     posix_spawn_file_actions_destroy(&fa);
     close(fds[1]);
     out_ = fds[0];
-    if (rc != 0) throw std::runtime_error(std::string("cannot start ") + path);
-    read_port();
+    if (rc != 0) {
+      close(out_);
+      throw std::runtime_error(std::string("cannot start ") + path);
+    }
+    try {
+      read_port();
+    } catch (...) {
+      kill_now();  // the destructor does not run when a constructor throws
+      throw;
+    }
   }
   server_process(const server_process&) = delete;
   server_process& operator=(const server_process&) = delete;
-  ~server_process() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    close(out_);
-  }
+  ~server_process() { kill_now(); }
 
   std::uint16_t port() const noexcept { return port_; }
   pid_t pid() const noexcept { return pid_; }
-  void signal(int sig) const { kill(pid_, sig); }
+  void signal(int sig) const {
+    if (pid_ > 0) kill(pid_, sig);  // never kill(-1, ...)
+  }
 
   /// Waits for the exit (at most `timeout`): the exit code, 128 + the
   /// signal that killed it, or nullopt if it is still running.
   std::optional<int> wait_exit(milliseconds timeout = 10s) {
+    if (pid_ <= 0) return std::nullopt;  // waitpid(-1) would reap any child
     const auto deadline = test_clock::now() + timeout;
     int status = 0;
     for (;;) {
@@ -99,7 +104,7 @@ class server_process {
   }
 
   /// Still running (not exited, not killed)?
-  bool running() const { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
+  bool running() { return pid_ > 0 && !wait_exit(0ms); }
 
   /// Resident set size in KiB (VmRSS in /proc/PID/status), 0 if unknown.
   std::size_t rss_kib() const {
@@ -117,6 +122,16 @@ class server_process {
   }
 
  private:
+  void kill_now() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+    if (out_ >= 0) close(out_);
+    out_ = -1;
+  }
+
   void read_port() {
     const auto deadline = test_clock::now() + 10s;
     std::string text;

@@ -54,7 +54,9 @@ struct driver_options {
   /// reason `timeout`. Zero (the default): no idle timeout.
   std::chrono::milliseconds idle_timeout{0};
   /// Bytes queued for one connection (not yet taken by the kernel) beyond
-  /// which it closes with `too_slow`.
+  /// which it closes with `too_slow`. From half of it (counting what the
+  /// application may still write for messages it has not handled), the
+  /// connection is not read until its writes drain (see docs/TCP.md).
   std::size_t write_limit = std::size_t{1} << 20;
   /// How long a graceful close may take: writing what is queued, then
   /// waiting for the peer to close its side. Also bounds how long the
