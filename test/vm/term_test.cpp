@@ -31,6 +31,34 @@ TEST_CASE("short and long texts are equal by content") {
   CHECK(term::bytes(std::string_view("abc")) != term("abc"));
 }
 
+TEST_CASE("hashes are computed on first use and agree for equal terms built apart") {
+  // Hashes are lazy and cached per node: equal terms must hash alike however
+  // their parts were hashed (or not) before, and whichever is hashed first.
+  const std::string big(100'000, 'z');
+  term a = rec("tcp.data", rec("tcp.conn", 7), term::bytes(big));
+  term b = rec("tcp.data", rec("tcp.conn", 7), term::bytes(big));
+  CHECK(a == b);  // comparing computes no hash, and must not need one
+  (void)b[1].hash();  // b's child first, then the whole
+  CHECK(a.hash() == b.hash());
+  CHECK(a[1].hash() == b[1].hash());
+  term c = rec("tcp.data", rec("tcp.conn", 7), term::bytes(big + "!"));
+  CHECK(a != c);
+  (void)c.hash();
+  CHECK(a != c);  // known, different hashes decide
+  std::unordered_set<term> set{a, b, c, a[0], b[0]};
+  CHECK(set.size() == 3);
+}
+
+TEST_CASE("hashing a very deep term needs no recursion") {
+  term t = 0, u = 0;
+  for (int i = 0; i < 1'000'000; ++i) {
+    t = (i % 2) ? seq(t) : rec("n", t);
+    u = (i % 2) ? seq(u) : rec("n", u);
+  }
+  CHECK(t.hash() == u.hash());
+  CHECK(t.hash() != t[0].hash());
+}
+
 TEST_CASE("doubles: -0.0 differs from 0.0, NaN equals itself") {
   CHECK(term(0.0) != term(-0.0));
   term nan1(std::numeric_limits<double>::quiet_NaN());

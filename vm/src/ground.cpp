@@ -37,7 +37,50 @@ struct ground::impl {
   bool ran = false;
   int code = 0;
   vm_handle handle;
-  std::vector<term> early_injections;
+
+  // Injections wait here for the ground VM, which takes them all in one
+  // turn of the runtime: under load, one CAF message carries many I/O
+  // completions instead of one each.
+  std::mutex inject_mutex;
+  std::vector<term> injected;     // guarded by inject_mutex
+  std::vector<term> delivering;   // the VM's side of the swap (keeps capacity)
+  vm_handle inject_target;        // guarded; set once run() has the VM
+  bool delivery_posted = false;   // guarded
+
+  void inject(term m) {
+    vm_handle target;
+    {
+      std::lock_guard lock(inject_mutex);
+      injected.push_back(std::move(m));
+      if (delivery_posted || !inject_target) return;
+      delivery_posted = true;
+      target = inject_target;
+    }
+    post_delivery(target);
+  }
+
+  /// From run(): injections made before the VM existed go to it now.
+  void open_injections(const vm_handle& h) {
+    {
+      std::lock_guard lock(inject_mutex);
+      inject_target = h;
+      if (injected.empty() || delivery_posted) return;
+      delivery_posted = true;
+    }
+    post_delivery(h);
+  }
+
+  void post_delivery(const vm_handle& h) {
+    h.post([this](vm& v) {
+      {
+        std::lock_guard lock(inject_mutex);
+        delivering.swap(injected);
+        delivery_posted = false;
+      }
+      for (auto& m : delivering) v.send(std::move(m));
+      delivering.clear();
+    });
+  }
 
   /// Before run() has a ground VM, keep `item` for it; afterwards, hand it
   /// over at once (outside the lock).
@@ -143,7 +186,6 @@ int ground::run(actor_spec root) {
   // Under the lock: whatever spawn() or inject() hand over from other
   // threads goes either into the setup or, once the handle is set, to it.
   vm_handle h;
-  std::vector<term> injected;
   {
     std::lock_guard lock(m.mutex);
     h = m.rt->spawn_vm(m.config.name, [&m, drivers = std::move(m.early),
@@ -151,9 +193,8 @@ int ground::run(actor_spec root) {
       m.setup(v, std::move(drivers), std::move(root));
     });
     m.handle = h;
-    injected.swap(m.early_injections);
   }
-  for (auto& t : injected) h.send(std::move(t));
+  m.open_injections(h);
 
   int code;
   {
@@ -186,9 +227,6 @@ vm_handle ground::handle() const {
 
 asio::io_context& ground::io() noexcept { return impl_->io; }
 
-void ground::inject(term m) {
-  impl_->now_or_later(impl_->early_injections, std::move(m),
-                      [](const vm_handle& h, term t) { h.send(std::move(t)); });
-}
+void ground::inject(term m) { impl_->inject(std::move(m)); }
 
 }  // namespace agora

@@ -5,12 +5,19 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <limits>
+#include <vector>
 
 #include "hash_mix.hpp"
 #include "term_node.hpp"
 #include "utf8.hpp"
 
 namespace agora {
+
+// Access to a heap term's node for the hashing helpers below.
+class term_access {
+ public:
+  static const detail::node* node_of(const term& t) noexcept { return t.node_ptr(); }
+};
 
 namespace {
 
@@ -34,6 +41,64 @@ std::uint64_t hash_bytes(std::string_view s, std::uint64_t seed) noexcept {
 std::uint64_t double_order_key(double d) noexcept {
   auto bits = std::bit_cast<std::uint64_t>(d);
   return (bits & 0x8000000000000000ULL) ? ~bits : bits | 0x8000000000000000ULL;
+}
+
+/// Cached hashes are never 0 (0 marks "not computed yet").
+std::size_t cacheable(std::uint64_t h) noexcept { return h == 0 ? 1 : static_cast<std::size_t>(h); }
+
+std::size_t text_hash(const detail::text_node* n, kind k) noexcept {
+  if (auto h = n->hash.load(std::memory_order_relaxed)) return h;
+  const auto h = cacheable(hash_bytes({n->chars(), n->size}, static_cast<std::uint64_t>(k)));
+  n->hash.store(h, std::memory_order_relaxed);
+  return h;
+}
+
+std::uint64_t compound_seed(const detail::compound_node* n) noexcept {
+  const bool is_record = n->label.is_symbol();
+  const auto k = static_cast<std::uint64_t>(is_record ? kind::record : kind::sequence);
+  std::uint64_t h = mix(k * 0x9e3779b97f4a7c15ULL ^ n->size);
+  if (is_record) h = mix(h ^ n->label.hash());
+  return h;
+}
+
+/// The hash of a compound node, computing (and caching) those of compound
+/// children not hashed yet without recursion: terms may be deeper than the
+/// stack.
+std::size_t compound_hash(const detail::compound_node* root) noexcept {
+  if (auto h = root->hash.load(std::memory_order_relaxed)) return h;
+  struct frame {
+    const detail::compound_node* n;
+    std::uint32_t next;
+    std::uint64_t h;
+  };
+  std::vector<frame> up;
+  frame cur{root, 0, compound_seed(root)};
+  for (;;) {
+    if (cur.next < cur.n->size) {
+      const term& child = cur.n->items()[cur.next];
+      if (child.kind() == kind::sequence || child.kind() == kind::record) {
+        auto* cn = static_cast<const detail::compound_node*>(term_access::node_of(child));
+        const auto ch = cn->hash.load(std::memory_order_relaxed);
+        if (ch == 0) {
+          up.push_back(cur);
+          cur = {cn, 0, compound_seed(cn)};
+          continue;
+        }
+        cur.h = mix(cur.h + ch);
+      } else {
+        cur.h = mix(cur.h + child.hash());
+      }
+      ++cur.next;
+      continue;
+    }
+    const auto done = cacheable(cur.h);
+    cur.n->hash.store(done, std::memory_order_relaxed);
+    if (up.empty()) return done;
+    cur = up.back();
+    up.pop_back();
+    cur.h = mix(cur.h + done);
+    ++cur.next;
+  }
 }
 
 [[noreturn]] void wrong_kind(kind expected, kind actual) {
@@ -83,7 +148,6 @@ term term::make_text(agora::kind k, std::string_view s) {
   auto* n = new (mem) detail::text_node{};
   n->size = static_cast<std::uint32_t>(s.size());
   std::memcpy(n->chars(), s.data(), s.size());
-  n->hash = hash_bytes(s, static_cast<std::uint64_t>(k));
   t.raw_[1] = heap_tag;
   t.store(static_cast<detail::node*>(n));
   return t;
@@ -124,20 +188,13 @@ term term::make_compound(agora::kind k, const term* label,
       ::operator new(sizeof(detail::compound_node) + items.size() * sizeof(term));
   auto* n = new (mem) detail::compound_node{};
   n->size = static_cast<std::uint32_t>(items.size());
-  std::uint64_t h = mix(static_cast<std::uint64_t>(k) * 0x9e3779b97f4a7c15ULL ^
-                        items.size());
-  if (label) {
-    n->label = *label;
-    h = mix(h ^ label->hash());
-  }
+  if (label) n->label = *label;
   bool concrete = true;
   term* out = n->items();
   for (std::size_t i = 0; i < items.size(); ++i) {
     new (out + i) term(items[i]);
-    h = mix(h + items[i].hash());
     concrete = concrete && items[i].is_concrete();
   }
-  n->hash = h;
   n->concrete = concrete;
   term t;
   t.set_kind(k);
@@ -191,17 +248,17 @@ void term::release() noexcept {
   // cannot overflow the stack. Dead nodes are chained through their (no
   // longer needed) hash field: no allocation in a destructor.
   auto* dead = static_cast<detail::compound_node*>(n);
-  dead->hash = 0;
+  dead->hash.store(0, std::memory_order_relaxed);
   while (dead) {
     auto* c = dead;
-    dead = reinterpret_cast<detail::compound_node*>(c->hash);
+    dead = reinterpret_cast<detail::compound_node*>(c->hash.load(std::memory_order_relaxed));
     term* it = c->items();
     for (std::uint32_t i = 0; i < c->size; ++i) {
       term& child = it[i];
       if (child.kind() == kind::sequence || child.kind() == kind::record) {
         auto* cn = static_cast<detail::compound_node*>(child.node_ptr());
         if (cn->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-          cn->hash = reinterpret_cast<std::size_t>(dead);
+          cn->hash.store(reinterpret_cast<std::size_t>(dead), std::memory_order_relaxed);
           dead = cn;
         }
         child.set_kind(kind::boolean);  // released by hand: make the destructor a no-op
@@ -323,11 +380,12 @@ std::size_t term::hash() const noexcept {
     case kind::bytes:
     case kind::symbol:
     case kind::capture:
-      if (raw_[1] == heap_tag) return node_ptr()->hash;
+      if (raw_[1] == heap_tag)
+        return text_hash(static_cast<const detail::text_node*>(node_ptr()), kind());
       return hash_bytes(text_payload(), static_cast<std::uint64_t>(kind()));
     case kind::sequence:
     case kind::record:
-      return node_ptr()->hash;
+      return compound_hash(static_cast<const detail::compound_node*>(node_ptr()));
   }
   return 0;
 }
@@ -339,7 +397,14 @@ bool operator==(const term& a, const term& b) noexcept {
   const detail::node* na = a.node_ptr();
   const detail::node* nb = b.node_ptr();
   if (na == nb) return true;
-  if (na->hash != nb->hash || na->size != nb->size) return false;
+  if (na->size != nb->size) return false;
+  {
+    // Hashes decide only when both are known: computing one here would
+    // cost more than the comparison.
+    const auto ha = na->hash.load(std::memory_order_relaxed);
+    const auto hb = nb->hash.load(std::memory_order_relaxed);
+    if (ha != 0 && hb != 0 && ha != hb) return false;
+  }
   switch (a.kind()) {
     case kind::sequence:
     case kind::record: {

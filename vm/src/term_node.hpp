@@ -15,7 +15,11 @@ namespace agora::detail {
 struct node {
   std::atomic<std::uint32_t> refs{1};
   std::uint32_t size = 0;    // characters (text) or items (compound)
-  std::size_t hash = 0;      // computed once at construction
+  // Computed on first use and cached (0: not yet). Racing threads compute
+  // the same value, so relaxed loads and stores suffice. Lazy because most
+  // terms are never hashed: a message is routed by its shape, and hashing a
+  // 64 KiB chunk of bytes on construction cost more than copying it.
+  mutable std::atomic<std::size_t> hash{0};
   bool concrete = true;      // compound: no wildcard/capture inside
 };
 
