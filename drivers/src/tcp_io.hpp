@@ -3,7 +3,7 @@
 //
 //   io_shared   one per driver: the port, the settings, the strand of the
 //               listeners and connectors, the hand-over of new connections
-//               to the actor, the count of open sockets (for the stop).
+//               to the actor, the count of open sockets (for tcp.stats).
 //   connection  one socket on its own strand: reads gated by credit through
 //               the framing decoder, a bounded write queue, graceful drain.
 //   listener    an acceptor (allow list, pause on descriptor exhaustion).
@@ -23,7 +23,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -89,8 +88,6 @@ class io_shared {
   /// The driver stops: nothing is injected from now on. Returns the
   /// connections not claimed yet.
   std::vector<std::shared_ptr<connection>> stop();
-  /// Waits until every connection socket is closed or `deadline` passed.
-  bool wait_all_closed(io_clock::time_point deadline);
 
   // Figures for tcp.stats.
   std::atomic<std::int64_t> buffered_in{0};  // received, not yet delivered
@@ -99,7 +96,6 @@ class io_shared {
 
  private:
   mutable std::mutex mutex_;
-  std::condition_variable all_closed_;
   std::atomic<bool> stopped_{false};
   std::unordered_map<std::int64_t, std::shared_ptr<connection>> handover_;  // guarded
   std::int64_t open_ = 0;                                                   // guarded

@@ -50,12 +50,8 @@ void io_shared::socket_opened() {
 }
 
 void io_shared::socket_closed() {
-  bool none_left;
-  {
-    std::lock_guard lock(mutex_);
-    none_left = --open_ == 0;
-  }
-  if (none_left) all_closed_.notify_all();
+  std::lock_guard lock(mutex_);
+  --open_;
 }
 
 std::int64_t io_shared::open_sockets() const {
@@ -72,9 +68,5 @@ std::vector<std::shared_ptr<connection>> io_shared::stop() {
   return unclaimed;
 }
 
-bool io_shared::wait_all_closed(io_clock::time_point deadline) {
-  std::unique_lock lock(mutex_);
-  return all_closed_.wait_until(lock, deadline, [&] { return open_ == 0; });
-}
 
 }  // namespace agora::tcp::detail

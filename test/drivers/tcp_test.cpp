@@ -962,7 +962,7 @@ TEST_CASE("tcp: reconnect — retried until the server appears, and after it goe
 
 // ---- stopping ----------------------------------------------------------------------
 
-TEST_CASE("tcp: the driver's stop drains what is queued, within the drain timeout") {
+TEST_CASE("tcp: the driver's stop drains what is queued in the background") {
   fixture f({.write_limit = 64u << 20, .drain_timeout = 2000ms});
   seen s;
   f.serve(s);
@@ -984,13 +984,11 @@ TEST_CASE("tcp: the driver's stop drains what is queued, within the drain timeou
     }
     done = true;
   });
-  const auto start = sclock::now();
-  f.v.stop(f.driver);  // returns when the connection drained
-  const auto stopped_after = sclock::now() - start;
+  f.v.stop(f.driver);  // returns at once: the connection drains on the I/O thread
   reader.join();
   f.v.run();
   REQUIRE(s.gone.size() == 1);
-  CHECK(stopped_after < 10s);
+  CHECK(done);
   CHECK(c.eof);
   CHECK(c.inbox.size() == total);
   CHECK(s.gone.begin()->second == "quit");  // the driver went away
@@ -1006,12 +1004,10 @@ TEST_CASE("tcp: the driver's stop gives up on a peer that does not read after th
     for (int i = 0; i < 128; ++i) tcp::write(t, t.state, std::string(65536, 'n'));
   }));
   f.v.run();
-  const auto start = sclock::now();
-  f.v.stop(f.driver);
-  const auto took = sclock::now() - start;
-  CHECK(took >= 250ms);
-  CHECK(took < 10s);
-  // The socket was closed abortively: the reader ends with an error.
+  f.v.stop(f.driver);  // returns at once: the drain goes on on the I/O thread
+  // At the drain timeout the socket is closed abortively: the reader, which
+  // reads only now, ends with an error.
+  std::this_thread::sleep_for(400ms);
   const auto deadline = sclock::now() + 10s;
   while (!c.closed() && sclock::now() < deadline) {
     c.receive();

@@ -2,7 +2,9 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
 #include <fmt/core.h>
 
 #include <condition_variable>
@@ -21,12 +23,19 @@ namespace agora {
 namespace asio = boost::asio;
 
 struct ground::impl {
-  explicit impl(ground_config c) : config(std::move(c)), signals(io) {}
+  explicit impl(ground_config c) : config(std::move(c)), signals(signal_io) {}
 
   ground_config config;
   asio::io_context io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> io_threads;
+  // The ground VM runs here, on the I/O thread(s): a completion becomes an
+  // event without a thread hop.
+  asio::strand<asio::io_context::executor_type> vm_strand{io.get_executor()};
+  // Signals have a thread of their own, so that SIGINT still works while a
+  // handler in the ground VM holds the I/O thread.
+  asio::io_context signal_io;
+  std::thread signal_thread;
   asio::signal_set signals;
   std::unique_ptr<runtime> rt;
   std::vector<actor_spec> early;  // spawned before run()
@@ -106,15 +115,36 @@ struct ground::impl {
     stop_wanted.notify_all();
   }
 
+  std::mutex io_mutex;
+  std::condition_variable io_idle;
+  std::size_t io_running = 0;  // guarded by io_mutex
+
   void start_io() {
     work.emplace(io.get_executor());
-    for (std::size_t i = 0; i < std::max<std::size_t>(1, config.io_threads); ++i)
-      io_threads.emplace_back([this] { io.run(); });
+    const std::size_t n = std::max<std::size_t>(1, config.io_threads);
+    io_running = n;
+    for (std::size_t i = 0; i < n; ++i)
+      io_threads.emplace_back([this] {
+        io.run();
+        std::lock_guard lock(io_mutex);
+        if (--io_running == 0) io_idle.notify_all();
+      });
   }
 
-  void stop_io() {
-    signals.cancel();
+  /// Lets the I/O threads finish what drivers started on their way out
+  /// (graceful closes draining their last writes) — until the io_context
+  /// runs out of work, or `linger` passed — then stops them.
+  void stop_io(std::chrono::milliseconds linger) {
+    if (signal_thread.joinable()) {
+      signals.cancel();
+      signal_io.stop();
+      signal_thread.join();
+    }
     work.reset();
+    {
+      std::unique_lock lock(io_mutex);
+      io_idle.wait_for(lock, linger, [&] { return io_running == 0; });
+    }
     io.stop();
     for (auto& t : io_threads) t.join();
     io_threads.clear();
@@ -127,6 +157,7 @@ struct ground::impl {
     signals.async_wait([this](const boost::system::error_code& ec, int) {
       if (!ec) request_stop(0);
     });
+    signal_thread = std::thread([this] { signal_io.run(); });
   }
 
   /// Runs in the ground VM before anything else: the exit listener, the
@@ -165,7 +196,7 @@ ground::~ground() {
     impl_->handle.post([](vm& v) { v.stop_all(reason::shutdown()); });
     impl_->rt->wait_for(impl_->config.shutdown_timeout);
   }
-  impl_->stop_io();
+  impl_->stop_io(impl_->config.shutdown_timeout);
 }
 
 void ground::spawn(actor_spec spec) {
@@ -188,10 +219,12 @@ int ground::run(actor_spec root) {
   vm_handle h;
   {
     std::lock_guard lock(m.mutex);
-    h = m.rt->spawn_vm(m.config.name, [&m, drivers = std::move(m.early),
-                                       root = std::move(root)](vm& v) mutable {
-      m.setup(v, std::move(drivers), std::move(root));
-    });
+    h = m.rt->spawn_hosted_vm(
+        m.config.name,
+        [&m](std::function<void()> f) { asio::post(m.vm_strand, std::move(f)); },
+        [&m, drivers = std::move(m.early), root = std::move(root)](vm& v) mutable {
+          m.setup(v, std::move(drivers), std::move(root));
+        });
     m.handle = h;
   }
   m.open_injections(h);
@@ -213,7 +246,7 @@ int ground::run(actor_spec root) {
     std::fflush(nullptr);
     std::_Exit(code);
   }
-  m.stop_io();
+  m.stop_io(m.config.shutdown_timeout);
   m.rt.reset();
   return code;
 }

@@ -65,7 +65,8 @@ using vm_actor_type = caf::stateful_actor<vm_actor_state>;
 /// Carries batches between two VM actors. Used only by its owner, from
 /// inside the owner's handlers: sending through the owner (not anon_send)
 /// lets CAF schedule the receiver on the same worker, without waking
-/// another thread — which is most of a hop's latency.
+/// another thread — which is most of a hop's latency. A VM hosted outside
+/// CAF (owner null) sends anonymously.
 class caf_channel final : public link_channel {
  public:
   caf_channel(vm_actor_type* owner, caf::actor to, bool upward, std::uint64_t link)
@@ -117,7 +118,8 @@ caf::behavior vm_actor(vm_actor_type* self, vm_boot boot);
 
 void caf_channel::deliver(link_batch&& ops) {
   if (upward_) owner_->send(to_, up_batch{link_, std::move(ops)});
-  else owner_->send(to_, down_batch{std::move(ops)});
+  else if (owner_) owner_->send(to_, down_batch{std::move(ops)});
+  else caf::anon_send(to_, down_batch{std::move(ops)});
 }
 
 namespace {
@@ -229,8 +231,130 @@ caf::behavior vm_actor(vm_actor_type* self, vm_boot boot) {
   };
 }
 
+// ---- a VM hosted outside CAF ----------------------------------------------------
+
+/// A top-level VM that runs on an executor of its host (the ground's I/O
+/// thread) instead of CAF's scheduler, so the host's I/O completions reach
+/// it without a thread hop. Its nested VMs are CAF actors as usual: they
+/// report up to a small bridge actor, which schedules the batch on the host.
+class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public vm_executor {
+ public:
+  using schedule_fn = std::function<void(std::function<void()>)>;
+
+  hosted_vm(caf::actor_system& sys, std::shared_ptr<runtime_shared> shared, std::string name,
+            schedule_fn schedule)
+      : system_(sys), shared_(std::move(shared)), name_(std::move(name)), schedule_(std::move(schedule)) {}
+
+  /// Creates the VM and its bridge, then runs `setup` in the VM first.
+  void start(std::function<void(agora::vm&)> setup) {
+    std::weak_ptr<hosted_vm> weak = shared_from_this();
+    bridge_ = system_.spawn([weak](caf::event_based_actor*) -> caf::behavior {
+      return {[weak](up_batch& b) {
+        if (auto h = weak.lock())
+          h->run_soon([b = std::move(b)](hosted_vm& h) mutable {
+            h.machine_->core().receive_up(b.link, std::move(b.ops));
+          });
+      }};
+    });
+    run_soon([setup = std::move(setup)](hosted_vm& h) {
+      h.machine_ = std::make_unique<agora::vm>(std::make_unique<vm_core>(h.name_, &h));
+      if (h.shared_->trace) h.machine_->core().set_trace(h.shared_->trace);
+      try {
+        if (setup) setup(*h.machine_);
+      } catch (const std::exception& e) {
+        fmt::print(stderr, "agora: setting up vm {} failed: {}\n", h.name_, e.what());
+      }
+    });
+  }
+
+  /// Runs f in the VM (then a slice), in order with everything else; a
+  /// no-op once the VM has stopped.
+  void run_soon(std::function<void(hosted_vm&)> f) {
+    schedule_([self = shared_from_this(), f = std::move(f)] {
+      if (self->stopped_) return;
+      try {
+        f(*self);
+      } catch (const std::exception& e) {
+        fmt::print(stderr, "agora: work posted to vm {} failed: {}\n", self->name_, e.what());
+      }
+      self->drain();
+    });
+  }
+
+  void post(std::function<void(agora::vm&)> f) {
+    run_soon([f = std::move(f)](hosted_vm& h) { f(*h.machine_); });
+  }
+
+  std::unique_ptr<link_channel> start_child(vm_core& parent, std::uint64_t link, std::string name,
+                                            std::shared_ptr<const nested_vm_spec> spec) override {
+    vm_boot boot;
+    boot.path = parent.path() + "/" + name;
+    boot.name = std::move(name);
+    boot.depth = parent.depth() + 1;
+    boot.parent = bridge_;
+    boot.link = link;
+    boot.spec = std::move(spec);
+    boot.shared = shared_;
+    boot.trace = parent.trace();
+    shared_->vm_started();
+    auto child = system_.spawn(vm_actor, std::move(boot));
+    // A VM actor that fails (not a normal exit after done) is reported as
+    // a crashed child, as the CAF-hosted parent's down handler does.
+    std::weak_ptr<hosted_vm> weak = shared_from_this();
+    child->attach_functor([weak, link](const caf::error& reason) {
+      if (!reason) return;
+      if (auto h = weak.lock()) {
+        auto why = rec("crashed", fmt::format("vm actor failed: {}", caf::to_string(reason)));
+        h->run_soon([link, why](hosted_vm& h) {
+          link_batch ops;
+          ops.push_back({.kind = link_op_kind::done, .why = why});
+          h.machine_->core().receive_up(link, std::move(ops));
+        });
+      }
+    });
+    return std::make_unique<caf_channel>(nullptr, std::move(child), false, 0);
+  }
+
+ private:
+  /// One slice, the links' batches, then another slice later (other work
+  /// on the host gets its turn between) or, with no actor left, the end.
+  void drain() {
+    machine_->run(shared_->slice);
+    machine_->core().flush_links();
+    if (!machine_->idle()) {
+      if (!continuation_pending_) {
+        continuation_pending_ = true;
+        schedule_([self = shared_from_this()] {
+          self->continuation_pending_ = false;
+          if (!self->stopped_) self->drain();
+        });
+      }
+      return;
+    }
+    if (machine_->actor_count() == 0) finish();
+  }
+
+  void finish() {
+    stopped_ = true;
+    caf::anon_send_exit(bridge_, caf::exit_reason::normal);
+    bridge_ = nullptr;
+    machine_.reset();
+    shared_->vm_stopped();
+  }
+
+  caf::actor_system& system_;
+  std::shared_ptr<runtime_shared> shared_;
+  const std::string name_;
+  const schedule_fn schedule_;
+  caf::actor bridge_;
+  std::unique_ptr<agora::vm> machine_;
+  bool continuation_pending_ = false;
+  bool stopped_ = false;
+};
+
 struct vm_handle_impl {
-  caf::actor target;
+  caf::actor target;                 // a VM actor, or
+  std::shared_ptr<hosted_vm> hosted; // a VM on its host's executor
   std::string name;
 };
 
@@ -263,7 +387,8 @@ const std::string& vm_handle::name() const noexcept {
 
 void vm_handle::post(std::function<void(vm&)> f) const {
   if (!impl_) throw std::logic_error("post on an empty vm_handle");
-  caf::anon_send(impl_->target, detail::vm_task{std::move(f)});
+  if (impl_->hosted) impl_->hosted->post(std::move(f));
+  else caf::anon_send(impl_->target, detail::vm_task{std::move(f)});
 }
 
 runtime::runtime(runtime_config config)
@@ -285,7 +410,17 @@ vm_handle runtime::spawn_vm(std::string name, std::function<void(vm&)> setup) {
   impl_->shared->vm_started();  // now, so that wait() cannot miss it
   auto target = impl_->system.spawn(detail::vm_actor, std::move(boot));
   return vm_handle(std::make_shared<detail::vm_handle_impl>(
-      detail::vm_handle_impl{std::move(target), std::move(name)}));
+      detail::vm_handle_impl{std::move(target), nullptr, std::move(name)}));
+}
+
+vm_handle runtime::spawn_hosted_vm(std::string name,
+                                   std::function<void(std::function<void()>)> schedule,
+                                   std::function<void(vm&)> setup) {
+  impl_->shared->vm_started();
+  auto h = std::make_shared<detail::hosted_vm>(impl_->system, impl_->shared, name, std::move(schedule));
+  h->start(std::move(setup));
+  return vm_handle(std::make_shared<detail::vm_handle_impl>(
+      detail::vm_handle_impl{nullptr, std::move(h), std::move(name)}));
 }
 
 void runtime::wait() {

@@ -111,6 +111,12 @@ class runtime {
   /// Starts a VM and runs `setup` on it inside the VM's thread before
   /// anything else reaches it (spawn actors, read their ids, install hooks).
   vm_handle spawn_vm(std::string name, std::function<void(vm&)> setup);
+  /// Starts a VM that runs on the caller's executor instead of CAF's
+  /// scheduler: `schedule(f)` must run f later, one at a time and in call
+  /// order (a strand), on any thread. The ground runs its VM on its I/O
+  /// thread this way. The VM's nested VMs run as CAF actors, as usual.
+  vm_handle spawn_hosted_vm(std::string name, std::function<void(std::function<void()>)> schedule,
+                            std::function<void(vm&)> setup);
   /// Blocks until every VM of this runtime, nested ones included, has stopped.
   void wait();
   /// The same with a time limit; false if some VM is still running.

@@ -21,9 +21,9 @@
 // nested VM per connection.
 //
 // Spawn one driver per ground, before the actors that use it. The port (its
-// io_context) must outlive the driver actor and be run by threads other
-// than the VM's: when the driver stops it waits, at most drain_timeout, for
-// its connections to drain (see driver_options::drain_timeout).
+// io_context) must outlive the driver actor. When the driver stops, its
+// connections close gracefully in the background, each within
+// drain_timeout; the ground runs its io_context until they are done.
 #pragma once
 
 #include <chrono>
@@ -59,9 +59,10 @@ struct driver_options {
   /// connection is not read until its writes drain (see docs/TCP.md).
   std::size_t write_limit = std::size_t{1} << 20;
   /// How long a graceful close may take: writing what is queued, then
-  /// waiting for the peer to close its side. Also bounds how long the
-  /// driver's stop waits for its connections.
-  std::chrono::milliseconds drain_timeout{5000};
+  /// waiting for the peer to close its side; also at the driver's stop.
+  /// Keep it below the ground's shutdown_timeout, which bounds how long the
+  /// ground waits for those closes.
+  std::chrono::milliseconds drain_timeout{2000};
   /// An outgoing connection attempt that takes longer fails ("timed out").
   std::chrono::milliseconds connect_timeout{10000};
   /// Receives one line per refused connection, accept error, failed bind,
