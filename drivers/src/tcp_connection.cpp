@@ -57,6 +57,7 @@ connection::connection(std::shared_ptr<io_shared> shared, std::int64_t id, frami
       linger_timer_(socket_.get_executor()),
       last_activity_(io_clock::now()) {
   shared_->socket_opened();
+  read_size_ = min_read;
   error_code ec;
   socket_.non_blocking(true, ec);  // reads are done by hand after a readiness wait
   socket_.set_option(tcp::no_delay(true), ec);
@@ -119,37 +120,37 @@ void connection::on_idle(const error_code& ec) {
 
 // ---- reading --------------------------------------------------------------------
 
-void connection::wait_read() {
+/// Reads (credit permitting) with async_read_some, which first tries the
+/// read at once: no readiness wait, hence no epoll_ctl, when data is there.
+/// The room stays reserved in the decoder until the handler runs.
+void connection::start_read() {
   reading_ = true;
-  socket_.async_wait(tcp::socket::wait_read,
-                     [self = shared_from_this()](const error_code& ec) { self->on_readable(ec); });
+  auto room = decoder_.prepare(read_size_);
+  socket_.async_read_some(asio::buffer(room.data(), room.size()),
+                          [self = shared_from_this()](const error_code& ec, std::size_t n) {
+                            self->on_read(ec, n);
+                          });
 }
 
-void connection::on_readable(const error_code& ec) {
+void connection::on_read(const error_code& ec, std::size_t n) {
   reading_ = false;
   if (phase_ == phase::closed || ec == asio::error::operation_aborted) return;
-  if (ec) {
-    finish(phase_ == phase::draining ? drain_reason_ : reason_for(ec));
-    return;
-  }
   if (phase_ == phase::draining) {
-    discard();
-  } else if (read_some()) {
-    pump();
-  } else if (phase_ == phase::open) {
-    wait_read();  // a spurious wake-up
+    // A read that was pending when the drain began: what came is dropped,
+    // the decoder can go now, and the peer's input is discarded from here.
+    decoder_ = decoder(framing_);
+    account();
+    if (ec && ec != asio::error::eof) return finish(drain_reason_);
+    if (ec == asio::error::eof) return peer_done();
+    return discard();
   }
+  if (!took(ec, n)) return;
+  pump();
 }
 
-/// One non-blocking read into the decoder. True when something changed
-/// (bytes came, or the peer's eof); false when there was nothing to read,
-/// or the connection failed (then it is closed).
-bool connection::read_some() {
-  error_code ec;
-  const std::size_t ready = socket_.available(ec);
-  const std::size_t want = std::clamp<std::size_t>(ec ? 0 : ready, min_read, max_read);
-  auto room = decoder_.prepare(want);
-  const std::size_t n = socket_.read_some(asio::buffer(room.data(), room.size()), ec);
+/// Books a read's outcome. False when the connection failed (it is closed)
+/// or there was nothing to read.
+bool connection::took(const error_code& ec, std::size_t n) {
   if (ec == asio::error::would_block || ec == asio::error::try_again) {
     more_ = false;
     return false;
@@ -164,9 +165,30 @@ bool connection::read_some() {
     return false;
   }
   decoder_.commit(n);
-  more_ = n == want;  // a full read: the kernel may hold more
+  // A full read: the kernel may hold more, and the next read may be bigger.
+  more_ = n == read_size_;
+  read_size_ = more_ ? std::min(read_size_ * 2, max_read) : std::max(min_read, std::min(read_size_, 2 * n));
   touch();
   return true;
+}
+
+/// One more non-blocking read, right after a full one.
+bool connection::read_some() {
+  error_code ec;
+  auto room = decoder_.prepare(read_size_);
+  const std::size_t n = socket_.read_some(asio::buffer(room.data(), room.size()), ec);
+  return took(ec, n);
+}
+
+/// While draining or lingering: wait for the peer's input, to drop it.
+void connection::wait_discard() {
+  reading_ = true;
+  socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](const error_code& ec) {
+    self->reading_ = false;
+    if (self->phase_ != phase::draining || ec == asio::error::operation_aborted) return;
+    if (ec) return self->finish(self->drain_reason_);
+    self->discard();
+  });
 }
 
 /// Our writes to this peer back up: what is queued, plus what the
@@ -219,7 +241,7 @@ void connection::pump() {
         account();
         if (credit_ <= 0 || reading_) return;
         if (more_ && reads++ < 8 && read_some()) continue;
-        if (phase_ == phase::open) wait_read();
+        if (phase_ == phase::open) start_read();
         return;
     }
   }
@@ -246,11 +268,15 @@ bool connection::drop_input() {
 
 /// While draining: the peer's input is read and dropped until its FIN.
 void connection::discard() {
-  if (!drop_input()) {
-    finish(drain_reason_);
-    return;
-  }
-  wait_read();
+  if (!drop_input()) return peer_done();
+  wait_discard();
+}
+
+/// While draining, the peer's side ended (eof, or an error: then our
+/// pending writes fail too): done once our writes are.
+void connection::peer_done() {
+  peer_eof_ = true;
+  if (!writing_ && queue_.empty()) finish(drain_reason_);
 }
 
 // ---- writing --------------------------------------------------------------------
@@ -334,9 +360,12 @@ void connection::begin_drain(term why) {
   read_ended_ = true;
   credit_ = 0;
   idle_timer_.cancel();
-  // What was received and not delivered will never be: let go of it.
-  decoder_ = decoder(framing_);
-  account();
+  // What was received and not delivered will never be: let go of it (a
+  // pending read still owns its room: then on_read lets go).
+  if (!reading_) {
+    decoder_ = decoder(framing_);
+    account();
+  }
   drain_timer_.expires_after(shared_->settings.drain_timeout);
   drain_timer_.async_wait(
       [self = shared_from_this()](const error_code& ec) { self->on_drain_deadline(ec); });
@@ -353,7 +382,7 @@ void connection::after_writes() {
   // Linger: until the peer's FIN, or until it has acknowledged all we sent
   // (then closing cannot lose our bytes), discarding its input meanwhile
   // (closing with unread input would send RST).
-  if (!reading_) wait_read();
+  if (!reading_) wait_discard();
   linger_wait_ = std::chrono::milliseconds(1);
   check_linger();
 }

@@ -140,11 +140,14 @@ class connection : public std::enable_shared_from_this<connection> {
   void arm_idle();
   void on_idle(const boost::system::error_code& ec);
   void touch() noexcept { last_activity_ = io_clock::now(); }
-  void wait_read();
-  void on_readable(const boost::system::error_code& ec);
+  void start_read();
+  void on_read(const boost::system::error_code& ec, std::size_t n);
+  bool took(const boost::system::error_code& ec, std::size_t n);
   bool read_some();
+  void wait_discard();
   bool drop_input();
   void discard();
+  void peer_done();
   void pump();
   bool backed_up() const noexcept;
   void end_read(term why);
@@ -169,7 +172,7 @@ class connection : public std::enable_shared_from_this<connection> {
   asio::steady_timer linger_timer_;
   std::chrono::milliseconds linger_wait_{1};
   phase phase_ = phase::open;
-  bool reading_ = false;     // a wait for readability is pending
+  bool reading_ = false;     // an async read (open) or wait (draining) is pending
   bool writing_ = false;     // an async_write is pending
   bool read_ended_ = false;  // nothing more is delivered
   bool peer_eof_ = false;
@@ -177,6 +180,7 @@ class connection : public std::enable_shared_from_this<connection> {
   bool paused_ = false;      // delivery waits for our writes to drain (backed_up())
   bool counted_ = true;      // in io_shared's open sockets
   std::int64_t credit_ = 0;
+  std::size_t read_size_ = 0;  // grows while reads fill it, shrinks back
   std::deque<out_item> queue_;
   std::size_t pending_ = 0;    // bytes in queue_
   std::size_t in_flight_ = 0;  // items of queue_ in the pending async_write
