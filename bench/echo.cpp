@@ -93,8 +93,9 @@ class echo_process {
 void bench_echo(const options& opt) {
   echo_load load;
   load.duration = std::chrono::milliseconds(opt.quick ? 200 : 1000);
-  asio_echo_server plain;
+  // The child first: it must not inherit the baseline's listening socket.
   echo_process ours;
+  asio_echo_server plain;
 
   double rt_ours = 0, rt_asio = 0, bytes_ours = 0, bytes_asio = 0;
   const int reps = opt.quick ? 1 : std::min(opt.reps, 5);

@@ -29,10 +29,14 @@ int main(int argc, char** argv) {
   auto echo = actor<>{{}, "echo"}.on_start([=](turn<>& t) {
     apps::announce(t, "agora-echo", listen);  // prints the port, or exits on bind failure
     tcp::on_accept(t, listen, [=](turn<>& t, const term& conn, const term&) {
-      tcp::on_data(t, conn, [=](turn<>& t, const term& conn, std::string_view data) {
-        if (lines) tcp::write(t, conn, std::string_view(prefix + std::string(data)));
-        else tcp::write(t, conn, data);
-      });
+      if (lines)
+        tcp::on_data(t, conn, [=](turn<>& t, const term& conn, std::string_view line) {
+          tcp::write(t, conn, prefix + std::string(line));
+        });
+      else  // the chunk's own term goes back out: no copy
+        tcp::on_data(t, conn, [](turn<>& t, const term& conn, const term& chunk) {
+          tcp::write(t, conn, chunk);
+        });
     });
   });
   // ---- run it ----

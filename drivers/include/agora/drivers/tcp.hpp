@@ -159,10 +159,12 @@ template <class F, class S>
 concept connect_handler = std::invocable<F&, turn<S>&, const term&>;
 template <class F, class S>
 concept gone_handler = std::invocable<F&, turn<S>&, const term&, const reason&>;
-/// f(t, bytes) or f(t, conn, bytes)
+/// f(t, bytes) or f(t, conn, bytes) with a string_view, or f(t, conn, chunk)
+/// with the bytes term itself
 template <class F, class S>
 concept data_handler = std::invocable<F&, turn<S>&, std::string_view> ||
-                       std::invocable<F&, turn<S>&, const term&, std::string_view>;
+                       std::invocable<F&, turn<S>&, const term&, std::string_view> ||
+                       std::invocable<F&, turn<S>&, const term&, const term&>;
 /// g(t, reason) or g(t, conn, reason)
 template <class F, class S>
 concept end_handler = std::invocable<F&, turn<S>&, const reason&> ||
@@ -173,12 +175,19 @@ struct no_end {
   void operator()(turn<S>&, const reason&) const {}
 };
 
+// A term parameter takes the delivered term itself (a string_view one is
+// not callable with a term: no conversion exists that way).
 template <class S, class F>
-void call_data(F& f, turn<S>& t, const term& conn, std::string_view bytes) {
-  if constexpr (std::invocable<F&, turn<S>&, const term&, std::string_view>)
-    f(t, conn, bytes);
-  else
-    f(t, bytes);
+void call_data(F& f, turn<S>& t, const term& conn, const term& chunk) {
+  if constexpr (std::invocable<F&, turn<S>&, const term&, const term&>)
+    f(t, conn, chunk);
+  else {
+    const std::string_view bytes = chunk.is_bytes() ? chunk.as_bytes() : chunk.as_string();
+    if constexpr (std::invocable<F&, turn<S>&, const term&, std::string_view>)
+      f(t, conn, bytes);
+    else
+      f(t, bytes);
+  }
 }
 
 template <class S, class G>
@@ -217,7 +226,7 @@ handlers<S> data_handlers(F f, G g, std::size_t window) {
         if (!body.is_record("tcp.data", 2)) return;
         const term& bytes = body[1];
         if (bytes.is_bytes() || bytes.is_string()) {
-          call_data<S>(fg->f, t, body[0], bytes.is_bytes() ? bytes.as_bytes() : bytes.as_string());
+          call_data<S>(fg->f, t, body[0], bytes);
           // Credit back in this turn, in batches of half the window: the
           // driver never runs dry while the handler keeps up, and at most
           // `window` messages wait for it.
@@ -281,7 +290,10 @@ endpoint_id on_connect(turn<S>& t, const term& connect, F f, G gone = {}) {
 }
 
 /// Reads the connection: f(t, bytes) or f(t, conn, bytes) runs for every
-/// line / frame / chunk (bytes is valid during the call). The helper grants
+/// line / frame / chunk (bytes, a std::string_view, is valid during the
+/// call); with f(t, conn, const term& chunk), f gets the bytes term itself,
+/// which it may keep or write back (tcp::write(t, conn, chunk)) without a
+/// copy. The helper grants
 /// `window` messages of credit when the connection's data publisher is
 /// there, and gives credit back for handled messages in the handler's own
 /// turn, once half a window of them has been handled — so at most `window`
