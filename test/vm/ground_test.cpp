@@ -9,9 +9,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include <atomic>
 #include <chrono>
+#include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "agora/ground.hpp"
 #include "agora/text.hpp"
@@ -121,4 +127,66 @@ TEST_CASE("ground: run() in process, injection from another thread, shutdown()")
   int code = g.run(root);
   injector.join();
   CHECK(code == 0);
+}
+
+TEST_CASE("ground: its VM runs on the I/O thread; nested VMs, taps and handles reach it") {
+  ground g({.handle_signals = false});
+  std::thread::id vm_thread, worker_thread;
+  std::atomic<bool> io_is_vm_thread{false};
+  std::vector<std::int64_t> done;
+  std::string crash;
+
+  // A nested VM (a CAF actor) whose worker serves job(N) at the ground.
+  actor<> worker{{}, "worker"};
+  worker.on_start([&](turn<>& t) {
+    worker_thread = std::this_thread::get_id();
+    t.meta().subscribe("job($n)"_t, {.on_message = [](turn<>& t, const message& m) {
+                         if (m["n"].as_int() < 0) throw std::runtime_error("bad job");
+                         t.meta().send(rec("done", m["n"]));
+                       }});
+  });
+  g.spawn(nested_vm("jobs", {worker}));
+
+  actor<> root{{}, "root"};
+  root.on_start([&](turn<>& t) {
+    vm_thread = std::this_thread::get_id();
+    boost::asio::post(g.io(), [&, id = vm_thread] { io_is_vm_thread = std::this_thread::get_id() == id; });
+  });
+  // The jobs go out once the worker is there and the watcher's tap is set.
+  int ready = 0;
+  auto start = [&ready](turn<>& t) {
+    if (++ready < 2) return;
+    for (int i = 0; i < 1000; ++i) t.send(rec("job", i));
+    t.send(rec("job", -1));
+  };
+  root.on_message(rec("go"), [start](turn<>& t, const message&) { start(t); });
+  root.publish("job(_)"_t, {.on_presence = [start](turn<>& t, const presence&) { start(t); },
+                            .on_absence = [&](turn<>& t, const absence& a) {
+                              crash = a.why.to_string();
+                              t.quit();
+                            }});
+  root.on_message("done($n)"_t, [&](turn<>&, const message& m) { done.push_back(m["n"].as_int()); });
+
+  // From another thread, through the handle: a tap on the ground VM.
+  std::vector<tap_event> tapped;
+  std::thread watcher([&] {
+    vm_handle h;
+    while (!(h = g.handle())) std::this_thread::sleep_for(1ms);
+    tap dones(h, "done(_)"_t);
+    h.send(rec("go"));  // posted after the tap: it is there when the jobs go
+    while (auto e = dones.next(10s)) {
+      tapped.push_back(*e);
+      if (e->kind == tap_event::kind::message && e->topic == rec("done", 999)) break;
+    }
+  });
+  CHECK(g.run(root) == 0);
+  watcher.join();
+
+  CHECK(io_is_vm_thread);
+  CHECK(worker_thread != vm_thread);
+  REQUIRE(done.size() == 1000);
+  for (std::size_t i = 0; i < done.size(); ++i) CHECK(done[i] == static_cast<std::int64_t>(i));
+  CHECK(crash == R"(crashed("bad job", vm("ground/jobs"), actor(0)))");
+  REQUIRE(!tapped.empty());
+  CHECK(tapped.back().topic == rec("done", 999));
 }
