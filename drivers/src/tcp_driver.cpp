@@ -16,13 +16,12 @@
 // their sockets to close.
 #include <fmt/format.h>
 
-#include <atomic>
-#include <cstdio>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "agora/drivers/tcp.hpp"
+#include "driver_support.hpp"
 #include "tcp_io.hpp"
 
 namespace agora::tcp {
@@ -30,6 +29,7 @@ namespace agora::tcp {
 namespace {
 
 using namespace detail;
+using namespace drivers_detail;
 
 struct conn_entry {
   std::shared_ptr<connection> io;
@@ -70,21 +70,20 @@ struct connect_entry {  // one per CONNECT with interest
   std::int64_t conn = 0;              // the current connection's N, 0: none
 };
 
-struct driver_state;
-using dturn = turn<driver_state>;
-
 struct driver_core {
   driver_core(io_port& port, std::int64_t instance, std::shared_ptr<const driver_options> opts)
       : io(std::make_shared<io_shared>(port, instance,
                                        io_settings{opts->idle_timeout, opts->drain_timeout,
                                                    opts->connect_timeout, opts->write_limit})),
-        options(std::move(opts)) {}
+        options(std::move(opts)),
+        log(options->name, options->log) {}
   driver_core(const driver_core&) = delete;
   driver_core& operator=(const driver_core&) = delete;
   ~driver_core();
 
   std::shared_ptr<io_shared> io;
   std::shared_ptr<const driver_options> options;
+  driver_log log;
   std::unordered_map<term, listen_entry> listens;
   std::unordered_map<std::int64_t, lid_entry> lids;
   std::unordered_map<term, connect_entry> connects;
@@ -92,19 +91,6 @@ struct driver_core {
   std::unordered_map<std::int64_t, conn_entry> conns;
   std::unordered_map<term, std::unordered_set<std::int64_t>> by_listen;
   std::int64_t next_lid = 1, next_cid = 1;
-  std::int64_t ignored = 0;
-
-  void log(std::string_view line) {
-    const std::string text = fmt::format("{}: {}", options->name, line);
-    if (options->log)
-      options->log(text);
-    else
-      fmt::print(stderr, "{}\n", text);
-  }
-  void ignore(const term& what, std::string_view why) {
-    ++ignored;
-    log(fmt::format("ignored {}: {}", what.to_string(), why));
-  }
 
   conn_entry* find(const term& conn) {
     if (!conn.is_record("tcp.conn", 1) || !conn[0].is_int()) return nullptr;
@@ -113,13 +99,8 @@ struct driver_core {
   }
 };
 
-struct driver_state {
-  io_port* port = nullptr;
-  std::shared_ptr<const driver_options> options;
-  std::shared_ptr<driver_core> core;  // made by the first turn: one per spawned driver
-};
-
-std::atomic<std::int64_t> next_instance{1};
+using driver_state = drivers_detail::driver_state<driver_core, driver_options>;
+using dturn = turn<driver_state>;
 
 // ---- status publishers ----------------------------------------------------------
 
@@ -196,7 +177,7 @@ void on_data_feedback(dturn& t, const message& m) {
   if (!m.is_feedback || !body.is_record("tcp.data", 2)) return;
   const term& what = body[1];
   if (!what.is_record("credit", 1) || !what[0].is_int() || what[0].as_int() <= 0) {
-    c.ignore(body, "feedback on tcp.data(CONN, _) must be credit(N) with N > 0");
+    c.log.ignore(body, "feedback on tcp.data(CONN, _) must be credit(N) with N > 0");
     return;
   }
   auto* e = c.find(body[0]);
@@ -255,7 +236,7 @@ void open_listener(dturn& t, const term& listen, listen_entry& l) {
   le.listen = listen;
   auto checked = read_listen(listen);
   if (!checked.spec) {
-    c.log(fmt::format("cannot listen on {}: {}", listen.to_string(), checked.error));
+    c.log.write(fmt::format("cannot listen on {}: {}", listen.to_string(), checked.error));
     set_status(t, le.status, rec("tcp.listener", listen, rec("failed", checked.error)));
     return;
   }
@@ -302,7 +283,7 @@ void on_connect_interest(dturn& t, const presence& p) {
   k.cid = c.next_cid++;
   auto checked = read_connect(*target);
   if (!checked.spec) {
-    c.log(fmt::format("cannot connect to {}: {}", target->to_string(), checked.error));
+    c.log.write(fmt::format("cannot connect to {}: {}", target->to_string(), checked.error));
     set_status(t, k.status, rec("tcp.connecting", *target, rec("failed", checked.error)));
     return;
   }
@@ -346,7 +327,7 @@ void on_listen_failed(dturn& t, const term& ev) {
   auto& c = *t.state.core;
   auto it = c.lids.find(ev[0].as_int());
   if (it == c.lids.end()) return;
-  c.log(fmt::format("cannot listen on {}: {}", it->second.listen.to_string(), ev[1].as_string()));
+  c.log.write(fmt::format("cannot listen on {}: {}", it->second.listen.to_string(), ev[1].as_string()));
   set_status(t, it->second.status, rec("tcp.listener", it->second.listen, rec("failed", ev[1])));
 }
 
@@ -446,7 +427,7 @@ void on_io(dturn& t, const message& m) {
   const term& ev = m.body()[1];
   if (!ev.is_record()) return;
   const auto label = ev.label();
-  if (label == "log") return t.state.core->log(ev[0].as_string());
+  if (label == "log") return t.state.core->log.write(ev[0].as_string());
   if (label == "listening") return on_listening(t, ev);
   if (label == "listen_failed") return on_listen_failed(t, ev);
   if (label == "listener_closed") return on_listener_closed(t, ev);
@@ -463,7 +444,7 @@ void on_io(dturn& t, const message& m) {
 
 bool writable(driver_core& c, const term& body, const term& bytes) {
   if (bytes.is_bytes() || bytes.is_string()) return true;
-  c.ignore(body, "BYTES must be bytes or a string");
+  c.log.ignore(body, "BYTES must be bytes or a string");
   return false;
 }
 
@@ -471,7 +452,7 @@ void write_to(driver_core& c, conn_entry& e, const term& bytes, const term& body
   if (e.closing) return;  // closing: dropped, as after the close
   const std::size_t n = bytes.is_bytes() ? bytes.as_bytes().size() : bytes.as_string().size();
   if (!encodable(e.frame, n)) {
-    c.ignore(rec(body.label(), e.conn, fmt::format("<{} bytes>", n)),
+    c.log.ignore(rec(body.label(), e.conn, fmt::format("<{} bytes>", n)),
              "too long for a 4-byte frame length");
     return;
   }
@@ -481,7 +462,7 @@ void write_to(driver_core& c, conn_entry& e, const term& bytes, const term& body
 /// CONN must be tcp.conn(N); an unknown N has gone already (not an error).
 bool is_conn(driver_core& c, const term& body, const term& conn) {
   if (conn.is_record("tcp.conn", 1) && conn[0].is_int()) return true;
-  c.ignore(body, "CONN must be tcp.conn(N)");
+  c.log.ignore(body, "CONN must be tcp.conn(N)");
   return false;
 }
 
@@ -496,7 +477,7 @@ void on_write(dturn& t, const message& m) {
 void on_write_many(dturn& t, const message& m) {
   auto& c = *t.state.core;
   const term& b = m.body();
-  if (!b[0].is_sequence()) return c.ignore(b, "want tcp.write_many([CONN, ...], BYTES)");
+  if (!b[0].is_sequence()) return c.log.ignore(b, "want tcp.write_many([CONN, ...], BYTES)");
   if (!writable(c, b, b[1])) return;
   for (const term& k : b[0].items())
     if (!is_conn(c, b, k)) return;
@@ -520,16 +501,11 @@ void on_close(dturn& t, const message& m) {
   if (auto* e = c.find(m.body()[0])) close_conn(t, *e);
 }
 
-void on_stats(dturn& t, const message& m) {
+std::vector<std::int64_t> stats_figures(dturn& t) {
   auto& c = *t.state.core;
-  t.send(rec("tcp_stats", m.body()[0], static_cast<std::int64_t>(c.lids.size()),
-             static_cast<std::int64_t>(c.conns.size()),
-             c.io->open_sockets(), c.io->buffered_in.load(), c.io->queued_out.load(), c.ignored));
-}
-
-/// A record pattern label(_, ..., _) with `arity` wildcards.
-term any_of_arity(std::string_view label, std::size_t arity) {
-  return term::record(label, std::vector<term>(arity, _));
+  return {static_cast<std::int64_t>(c.lids.size()), static_cast<std::int64_t>(c.conns.size()),
+          c.io->open_sockets(), c.io->buffered_in.load(), c.io->queued_out.load(),
+          c.log.ignored()};
 }
 
 driver_core::~driver_core() {
@@ -556,13 +532,7 @@ driver_core::~driver_core() {
 }  // namespace
 
 actor_spec driver(io_port& port, driver_options options) {
-  auto opts = std::make_shared<const driver_options>(std::move(options));
-  const std::string name = opts->name;
-  actor<driver_state> a{{&port, opts, nullptr}, name};
-
-  a.on_start([](dturn& t) {
-    const std::int64_t instance = next_instance.fetch_add(1, std::memory_order_relaxed);
-    t.state.core = std::make_shared<driver_core>(*t.state.port, instance, t.state.options);
+  auto a = driver_actor<driver_core>(port, std::move(options), [](dturn& t, std::int64_t instance) {
     t.subscribe(rec(io_label, instance, _), {.on_message = on_io});
   });
   // Interest in listening and connecting. Observers: they see the
@@ -578,26 +548,12 @@ actor_spec driver(io_port& port, driver_options options) {
   a.subscribe(rec("tcp.write_many", _, _), {.on_message = on_write_many});
   a.subscribe(rec("tcp.write_all", _, _), {.on_message = on_write_all});
   a.subscribe(rec("tcp.close", _), {.on_message = on_close});
-  a.subscribe(rec("get_tcp_stats", _), {.on_message = on_stats});
-
-  // Requests of the wrong shape would otherwise vanish without a trace.
-  struct form {
-    std::string_view label;
-    std::size_t arity;
-    std::string_view want;
-  };
-  for (const form f : {form{"tcp.write", 2, "tcp.write(CONN, BYTES)"},
-                       form{"tcp.write_many", 2, "tcp.write_many([CONN, ...], BYTES)"},
-                       form{"tcp.write_all", 2, "tcp.write_all(LISTEN, BYTES)"},
-                       form{"tcp.close", 1, "tcp.close(CONN)"},
-                       form{"get_tcp_stats", 1, "get_tcp_stats(ReplyID)"}}) {
-    const shared_handlers<driver_state> malformed{
-        {.on_message = [want = std::string(f.want)](dturn& t, const message& m) {
-          t.state.core->ignore(m.body(), fmt::format("want {}", want));
-        }}};
-    for (std::size_t k = 0; k <= 6; ++k)
-      if (k != f.arity) a.subscribe(any_of_arity(f.label, k), malformed);
-  }
+  serve_stats(a, "tcp", stats_figures);
+  subscribe_malformed(a, {{"tcp.write", 2, "tcp.write(CONN, BYTES)"},
+                          {"tcp.write_many", 2, "tcp.write_many([CONN, ...], BYTES)"},
+                          {"tcp.write_all", 2, "tcp.write_all(LISTEN, BYTES)"},
+                          {"tcp.close", 1, "tcp.close(CONN)"},
+                          {"get_tcp_stats", 1, "get_tcp_stats(ReplyID)"}});
   return a;
 }
 

@@ -19,16 +19,18 @@
 #include <boost/asio/strand.hpp>
 
 #include <algorithm>
-#include <atomic>
-#include <cstdio>
 #include <limits>
 #include <memory>
 #include <unordered_map>
 #include <vector>
 
+#include "driver_support.hpp"
+
 namespace agora::timer {
 
 namespace {
+
+using namespace drivers_detail;
 
 constexpr std::string_view tick_label = "agora.timer.tick";
 
@@ -58,21 +60,9 @@ void post_disarm(const std::shared_ptr<io_core>& core) {
   boost::asio::post(core->strand, [core] { core->timer.cancel(); });
 }
 
-/// Owned by the driver's state: when the actor stops (its state goes), the
-/// asio timer is cancelled, so its pending wait completes and lets go of
-/// the io_core.
-struct io_owner {
-  std::shared_ptr<io_core> core;
-  explicit io_owner(std::shared_ptr<io_core> c) : core(std::move(c)) {}
-  io_owner(const io_owner&) = delete;
-  io_owner& operator=(const io_owner&) = delete;
-  ~io_owner() {
-    try {
-      post_disarm(core);
-    } catch (...) {  // out of memory: the wait keeps the core until it fires
-    }
-  }
-};
+/// When the actor stops, the asio timer is cancelled, so its pending wait
+/// completes and lets go of the io_core.
+using io_owner = drivers_detail::io_owner<io_core, post_disarm>;
 
 // ---- the VM side --------------------------------------------------------------
 
@@ -95,7 +85,9 @@ struct slot {
 
 struct driver_core {
   driver_core(io_port& port, std::int64_t instance, std::shared_ptr<const driver_options> opts)
-      : io(std::make_shared<io_core>(port, instance)), options(std::move(opts)) {}
+      : io(std::make_shared<io_core>(port, instance)),
+        options(std::move(opts)),
+        log(options->name, options->log) {}
 
   std::unordered_map<term, std::uint32_t> ids;  // ID → entries index
   std::vector<entry> entries;
@@ -104,6 +96,7 @@ struct driver_core {
   std::size_t active = 0;  // armed entries (live slots)
   io_owner io;
   std::shared_ptr<const driver_options> options;
+  driver_log log;
   const term expired_label = sym("timer_expired");
 
   // What the asio timer is armed for, as far as this side knows (max: idle),
@@ -111,13 +104,7 @@ struct driver_core {
   clock::time_point armed_at = clock::time_point::max();
   std::int64_t arm_gen = 0;
   std::uint64_t next_seq = 1;
-  std::int64_t fired = 0, missed = 0, ignored = 0;
-
-  void log(std::string line) {
-    ++ignored;
-    if (options->log) options->log(line);
-    else fmt::print(stderr, "{}\n", line);
-  }
+  std::int64_t fired = 0, missed = 0;
 
   // -- entries --
   std::uint32_t add_entry(const term& id) {
@@ -246,15 +233,7 @@ struct driver_core {
   }
 };
 
-struct driver_state {
-  io_port* port = nullptr;
-  std::shared_ptr<const driver_options> options;
-  std::shared_ptr<driver_core> core;  // made by the first turn: one per spawned driver
-};
-
-using dturn = turn<driver_state>;
-
-std::atomic<std::int64_t> next_instance{1};
+using dturn = turn<driver_state<driver_core, driver_options>>;
 
 /// The ID of a subscriber flow timer_expired(ID, ...), if concrete.
 const term* flow_id(const term& flow) noexcept {
@@ -274,14 +253,13 @@ void on_set(dturn& t, const message& m) {
   auto after = duration_us(b[1]);
   auto period = duration_us(b[2]);
   if (!after || !period) {
-    c.log(fmt::format("{}: ignored {}: after_us and period_us must be integers in [0, {}]",
-                      c.options->name, b.to_string(), max_duration_us));
+    c.log.ignore(b, fmt::format("after_us and period_us must be integers in [0, {}]",
+                                max_duration_us));
     return;
   }
   auto it = c.ids.find(b[0]);
   if (it == c.ids.end()) {
-    c.log(fmt::format("{}: ignored {}: nobody subscribes to timer_expired({}, _)",
-                      c.options->name, b.to_string(), b[0].to_string()));
+    c.log.ignore(b, fmt::format("nobody subscribes to timer_expired({}, _)", b[0].to_string()));
     return;
   }
   entry& e = c.entries[it->second];
@@ -307,10 +285,10 @@ void on_tick(dturn& t, const message& m) {
   c.reschedule();
 }
 
-void on_stats(dturn& t, const message& m) {
+std::vector<std::int64_t> stats_figures(dturn& t) {
   auto& c = *t.state.core;
-  t.send(rec("timer_stats", m.body()[0], static_cast<std::int64_t>(c.active),
-             static_cast<std::int64_t>(c.ids.size()), c.fired, c.missed, c.ignored));
+  return {static_cast<std::int64_t>(c.active), static_cast<std::int64_t>(c.ids.size()), c.fired,
+          c.missed, c.log.ignored()};
 }
 
 void on_subscriber(dturn& t, const presence& p) {
@@ -334,21 +312,10 @@ void on_subscriber_gone(dturn& t, const absence& a) {
   if (was_armed) c.reschedule();
 }
 
-/// A record pattern label(_, ..., _) with `arity` wildcards.
-term any_of_arity(std::string_view label, std::size_t arity) {
-  return term::record(label, std::vector<term>(arity, _));
-}
-
 }  // namespace
 
 actor_spec driver(io_port& port, driver_options options) {
-  auto opts = std::make_shared<const driver_options>(std::move(options));
-  const std::string name = opts->name;
-  actor<driver_state> a{{&port, opts, nullptr}, name};
-
-  a.on_start([](dturn& t) {
-    const std::int64_t instance = next_instance.fetch_add(1, std::memory_order_relaxed);
-    t.state.core = std::make_shared<driver_core>(*t.state.port, instance, t.state.options);
+  auto a = driver_actor<driver_core>(port, std::move(options), [](dturn& t, std::int64_t instance) {
     t.subscribe(rec(tick_label, instance, _), {.on_message = on_tick});
   });
   a.publish(rec("timer_expired", _, _),
@@ -359,25 +326,10 @@ actor_spec driver(io_port& port, driver_options options) {
   a.publish(rec("timer_expired", _, _));
   a.subscribe(rec("set_timer", _, _, _), {.on_message = on_set});
   a.subscribe(rec("cancel_timer", _), {.on_message = on_cancel});
-  a.subscribe(rec("get_timer_stats", _), {.on_message = on_stats});
-
-  // Requests of the wrong shape would otherwise vanish without a trace.
-  struct form {
-    std::string_view label;
-    std::size_t arity;
-    std::string_view want;
-  };
-  for (const form f : {form{"set_timer", 3, "set_timer(ID, after_us, period_us)"},
-                       form{"cancel_timer", 1, "cancel_timer(ID)"},
-                       form{"get_timer_stats", 1, "get_timer_stats(ReplyID)"}}) {
-    const shared_handlers<driver_state> malformed{{.on_message = [want = std::string(f.want)](
-                                                       dturn& t, const message& m) {
-      auto& c = *t.state.core;
-      c.log(fmt::format("{}: ignored {}: want {}", c.options->name, m.body().to_string(), want));
-    }}};
-    for (std::size_t k = 0; k <= 6; ++k)
-      if (k != f.arity) a.subscribe(any_of_arity(f.label, k), malformed);
-  }
+  serve_stats(a, "timer", stats_figures);
+  subscribe_malformed(a, {{"set_timer", 3, "set_timer(ID, after_us, period_us)"},
+                          {"cancel_timer", 1, "cancel_timer(ID)"},
+                          {"get_timer_stats", 1, "get_timer_stats(ReplyID)"}});
   return a;
 }
 

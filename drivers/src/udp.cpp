@@ -21,14 +21,17 @@
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
-#include <cstdio>
 #include <memory>
 #include <unordered_map>
 #include <vector>
 
+#include "driver_support.hpp"
+
 namespace agora::udp {
 
 namespace {
+
+using namespace drivers_detail;
 
 namespace asio = boost::asio;
 using proto = asio::ip::udp;
@@ -219,24 +222,18 @@ void post_send(const std::shared_ptr<io_core>& core, std::int64_t gen, std::uniq
   });
 }
 
-/// Owned by the driver's state: when the actor stops, every socket is
-/// closed, so pending operations complete and let go of the io_core.
-struct io_owner {
-  std::shared_ptr<io_core> core;
-  explicit io_owner(std::shared_ptr<io_core> c) : core(std::move(c)) {}
-  io_owner(const io_owner&) = delete;
-  io_owner& operator=(const io_owner&) = delete;
-  ~io_owner() {
-    try {
-      asio::post(core->strand, [core = core] {
-        auto all = std::move(core->sockets);
-        core->sockets.clear();
-        for (auto& [gen, s] : all) close_socket(*core, *s);
-      });
-    } catch (...) {  // out of memory: the sockets close with the io_context
-    }
-  }
-};
+/// Closes every socket, so pending operations complete and let go of the
+/// io_core.
+void post_close_all(const std::shared_ptr<io_core>& core) {
+  asio::post(core->strand, [core] {
+    auto all = std::move(core->sockets);
+    core->sockets.clear();
+    for (auto& [gen, s] : all) close_socket(*core, *s);
+  });
+}
+
+/// When the actor stops, every socket is closed.
+using io_owner = drivers_detail::io_owner<io_core, post_close_all>;
 
 // ---- the VM side --------------------------------------------------------------
 
@@ -255,33 +252,17 @@ struct binding {
 struct driver_core {
   driver_core(io_port& port, std::int64_t instance, std::shared_ptr<const driver_options> opts)
       : io(std::make_shared<io_core>(port, instance, opts->max_pending_bytes)),
-        options(std::move(opts)) {}
+        options(std::move(opts)),
+        log(options->name, options->log) {}
 
   io_owner io;
   std::shared_ptr<const driver_options> options;
+  driver_log log;
   std::unordered_map<term, binding> binds;
   std::int64_t next_gen = 1;
-  std::int64_t ignored = 0;
-
-  void log(const std::string& line) const {
-    if (options->log) options->log(line);
-    else fmt::print(stderr, "{}\n", line);
-  }
-  void ignore(const std::string& line) {
-    ++ignored;
-    log(line);
-  }
 };
 
-struct driver_state {
-  io_port* port = nullptr;
-  std::shared_ptr<const driver_options> options;
-  std::shared_ptr<driver_core> core;  // made by the first turn
-};
-
-using dturn = turn<driver_state>;
-
-std::atomic<std::int64_t> next_instance{1};
+using dturn = turn<driver_state<driver_core, driver_options>>;
 
 /// The local endpoint of udp.bind(HOST, PORT, MAX), or what is wrong with it.
 std::optional<proto::endpoint> parse_bind(const term& b, std::size_t& max, std::string& why) {
@@ -323,7 +304,7 @@ void on_subscriber(dturn& t, const presence& p) {
   std::string why;
   auto local = parse_bind(bind, e.max, why);
   if (!local) {
-    c.ignore(fmt::format("{}: cannot bind {}: {}", c.options->name, bind.to_string(), why));
+    c.log.write_ignored(fmt::format("cannot bind {}: {}", bind.to_string(), why));
     e.state = bind_state::failed;
     e.failure = why;
     set_state(t, bind, e, rec("failed", why));
@@ -369,7 +350,7 @@ void on_failed(dturn& t, const message& m) {
   binding* e = current(c, b);
   if (!e) return;
   const std::string what(b[3].is_string() ? b[3].as_string() : "failed");
-  c.log(fmt::format("{}: {} failed: {}", c.options->name, b[1].to_string(), what));
+  c.log.write(fmt::format("{} failed: {}", b[1].to_string(), what));
   e->state = bind_state::failed;
   e->gen = 0;  // the I/O side has closed and forgotten it
   e->failure = what;
@@ -389,8 +370,7 @@ void on_send(dturn& t, const message& m) {
   const term& data = body[2];
   if (!peer.is_record("peer", 2) || !peer[0].is_string() || !peer[1].is_int() ||
       !(data.is_bytes() || data.is_string())) {
-    c.ignore(fmt::format("{}: ignored {}: want udp.send(BIND, peer(HOST, PORT), BYTES)",
-                         c.options->name, body.to_string()));
+    c.log.ignore(body, "want udp.send(BIND, peer(HOST, PORT), BYTES)");
     return;
   }
   auto it = c.binds.find(bind);
@@ -417,29 +397,19 @@ void on_send(dturn& t, const message& m) {
                 bind, peer, data, proto::endpoint(addr, static_cast<std::uint16_t>(peer[1].as_int()))}));
 }
 
-void on_stats(dturn& t, const message& m) {
+std::vector<std::int64_t> stats_figures(dturn& t) {
   auto& c = *t.state.core;
   std::int64_t sockets = 0;
   for (auto& [bind, e] : c.binds) sockets += e.state == bind_state::bound;
   const counters& n = c.io.core->count;
-  t.send(rec("udp_stats", m.body()[0], sockets, n.received.load(), n.truncated.load(),
-             n.sent.load(), n.refused.load(), n.errors.load(), c.ignored));
-}
-
-term any_of_arity(std::string_view label, std::size_t arity) {
-  return term::record(label, std::vector<term>(arity, _));
+  return {sockets,          n.received.load(), n.truncated.load(), n.sent.load(),
+          n.refused.load(), n.errors.load(),   c.log.ignored()};
 }
 
 }  // namespace
 
 actor_spec driver(io_port& port, driver_options options) {
-  auto opts = std::make_shared<const driver_options>(std::move(options));
-  const std::string name = opts->name;
-  actor<driver_state> a{{&port, opts, nullptr}, name};
-
-  a.on_start([](dturn& t) {
-    const std::int64_t instance = next_instance.fetch_add(1, std::memory_order_relaxed);
-    t.state.core = std::make_shared<driver_core>(*t.state.port, instance, t.state.options);
+  auto a = driver_actor<driver_core>(port, std::move(options), [](dturn& t, std::int64_t instance) {
     t.subscribe(rec(opened_label, instance, _, _, _), {.on_message = on_opened});
     t.subscribe(rec(failed_label, instance, _, _, _), {.on_message = on_failed});
   });
@@ -449,23 +419,9 @@ actor_spec driver(io_port& port, driver_options options) {
   // Invisible above; this one lets a subscriber see that a driver is there.
   a.publish(rec("udp.datagram", _, _, _));
   a.subscribe(rec("udp.send", _, _, _), {.on_message = on_send});
-  a.subscribe(rec("get_udp_stats", _), {.on_message = on_stats});
-
-  struct form {
-    std::string_view label;
-    std::size_t arity;
-    std::string_view want;
-  };
-  for (const form f : {form{"udp.send", 3, "udp.send(BIND, peer(HOST, PORT), BYTES)"},
-                       form{"get_udp_stats", 1, "get_udp_stats(ReplyID)"}}) {
-    const shared_handlers<driver_state> malformed{{.on_message = [want = std::string(f.want)](
-                                                       dturn& t, const message& m) {
-      auto& c = *t.state.core;
-      c.ignore(fmt::format("{}: ignored {}: want {}", c.options->name, m.body().to_string(), want));
-    }}};
-    for (std::size_t k = 0; k <= 6; ++k)
-      if (k != f.arity) a.subscribe(any_of_arity(f.label, k), malformed);
-  }
+  serve_stats(a, "udp", stats_figures);
+  subscribe_malformed(a, {{"udp.send", 3, "udp.send(BIND, peer(HOST, PORT), BYTES)"},
+                          {"get_udp_stats", 1, "get_udp_stats(ReplyID)"}});
   return a;
 }
 

@@ -32,6 +32,7 @@
 #include "agora/ground.hpp"
 #include "agora/text.hpp"
 #include "agora/vm.hpp"
+#include "fixture.hpp"
 
 using namespace agora;
 using namespace std::chrono_literals;
@@ -229,17 +230,8 @@ struct stats {
                ignored = 0;
 };
 
-struct fixture {
-  pump_port port;  // before the VM: the VM and its driver go first
-  std::vector<std::string> log;
-  vm v{"ground"};
-  actor_id driver;
-
-  explicit fixture(tcp::driver_options options = {}) {
-    options.log = [this](std::string_view line) { log.emplace_back(line); };
-    driver = v.spawn(tcp::driver(port, std::move(options)));
-    v.run();
-  }
+struct fixture : test::driver_fixture<tcp::driver_options> {
+  explicit fixture(tcp::driver_options options = {}) : driver_fixture(tcp::driver, std::move(options)) {}
 
   void pump() { port.pump(v); }
 
@@ -264,12 +256,6 @@ struct fixture {
   }
   void pump_for(std::chrono::milliseconds d, std::vector<client*> clients = {}) {
     until([] { return false; }, std::move(clients), d);
-  }
-
-  bool logged(std::string_view needle) const {
-    for (auto& l : log)
-      if (l.find(needle) != std::string::npos) return true;
-    return false;
   }
 
   /// An echo server listening on 127.0.0.1, port chosen by the kernel.

@@ -13,6 +13,7 @@
 #include "agora/drivers/pump_port.hpp"
 #include "agora/drivers/timer.hpp"
 #include "agora/vm.hpp"
+#include "fixture.hpp"
 
 using namespace agora;
 using namespace std::chrono_literals;
@@ -36,33 +37,14 @@ void record(turn<client>& t, const term& id, std::int64_t n) {
   t.state.fires->push_back({id, n, tclock::now()});
 }
 
-struct fixture {
-  pump_port port;  // before the VM: the VM and its driver go first
-  std::vector<std::string> log;
-  vm v{"ground"};
-  actor_id driver;
+struct fixture : test::driver_fixture<timer::driver_options> {
   std::size_t driver_endpoints = 0;
 
-  fixture() {
-    driver = v.spawn(timer::driver(port, {.log = [this](std::string_view l) {
-                                            log.emplace_back(l);
-                                          }}));
-    v.run();
-    driver_endpoints = v.endpoint_count();
-  }
+  fixture() : driver_fixture(timer::driver, {}) { driver_endpoints = v.endpoint_count(); }
 
-  bool pump_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = 10s) {
-    return port.pump_until(v, done, timeout);
-  }
-
-  /// The driver's figures, asked for by a short-lived probe actor.
   timer::stats stats() {
-    std::optional<timer::stats> out;
-    v.spawn(actor<std::optional<timer::stats>*>{&out}.on_start([](auto& t) {
-      timer::query_stats(t, sym("probe"), [](auto& t, const timer::stats& s) { *t.state = s; });
-    }));
-    REQUIRE(pump_until([&] { return out.has_value(); }));
-    return *out;
+    return stats_by<timer::stats>(
+        [](auto& t, term id, auto f) { return timer::query_stats(t, std::move(id), std::move(f)); });
   }
 
   /// A client whose first turn is `first`, which also cancels its timer on

@@ -22,6 +22,7 @@
 #include "agora/drivers/udp.hpp"
 #include "agora/ground.hpp"
 #include "agora/vm.hpp"
+#include "fixture.hpp"
 
 using namespace agora;
 using namespace std::chrono_literals;
@@ -134,29 +135,12 @@ actor_spec listener_actor(inbox& in, term bind, bool echo = false) {
       });
 }
 
-struct fixture {
-  pump_port port;  // before the VM: the VM and its driver go first
-  std::vector<std::string> log;
-  vm v{"ground"};
-  actor_id driver;
-
-  explicit fixture(udp::driver_options options = {}) {
-    options.log = [this](std::string_view l) { log.emplace_back(l); };
-    driver = v.spawn(udp::driver(port, std::move(options)));
-    v.run();
-  }
-
-  bool pump_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = 10s) {
-    return port.pump_until(v, done, timeout);
-  }
+struct fixture : test::driver_fixture<udp::driver_options> {
+  explicit fixture(udp::driver_options options = {}) : driver_fixture(udp::driver, std::move(options)) {}
 
   udp::stats stats() {
-    std::optional<udp::stats> out;
-    v.spawn(actor<std::optional<udp::stats>*>{&out}.on_start([](auto& t) {
-      udp::query_stats(t, sym("probe"), [](auto& t, const udp::stats& s) { *t.state = s; });
-    }));
-    REQUIRE(pump_until([&] { return out.has_value(); }));
-    return *out;
+    return stats_by<udp::stats>(
+        [](auto& t, term id, auto f) { return udp::query_stats(t, std::move(id), std::move(f)); });
   }
 
   /// Spawns a listener and waits until its socket is bound; returns the port.

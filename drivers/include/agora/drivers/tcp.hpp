@@ -246,6 +246,20 @@ handlers<S> data_handlers(F f, G g, std::size_t window) {
   };
 }
 
+/// on_accept / on_connect: gone(t, conn, reason) runs when a connection
+/// goes (unless G is no_end, the default).
+template <class S, class G>
+void set_gone(handlers<S>& h, G gone) {
+  if constexpr (!std::is_same_v<G, no_end>) {
+    static_assert(gone_handler<G, S>,
+                  "gone handler must be callable as g(agora::turn<S>&, const term& conn, "
+                  "const agora::reason&)");
+    h.on_absence = [g = std::move(gone)](turn<S>& t, const absence& a) mutable {
+      g(t, a["conn"], a.why);
+    };
+  }
+}
+
 }  // namespace detail
 
 /// Listens on `listen` (a tcp.listen(...) term) as long as the returned
@@ -258,14 +272,7 @@ endpoint_id on_accept(turn<S>& t, const term& listen, F f, G gone = {}) {
   handlers<S> h{.on_presence = [f = std::move(f)](turn<S>& t, const presence& p) mutable {
     f(t, p["conn"], p["peer"]);
   }};
-  if constexpr (!std::is_same_v<G, detail::no_end>) {
-    static_assert(detail::gone_handler<G, S>,
-                  "gone handler must be callable as g(agora::turn<S>&, const term& conn, "
-                  "const agora::reason&)");
-    h.on_absence = [g = std::move(gone)](turn<S>& t, const absence& a) mutable {
-      g(t, a["conn"], a.why);
-    };
-  }
+  detail::set_gone<S>(h, std::move(gone));
   return t.at_ground().subscribe(accepted(listen), std::move(h));
 }
 
@@ -278,14 +285,7 @@ endpoint_id on_connect(turn<S>& t, const term& connect, F f, G gone = {}) {
   handlers<S> h{.on_presence = [f = std::move(f)](turn<S>& t, const presence& p) mutable {
     f(t, p["conn"]);
   }};
-  if constexpr (!std::is_same_v<G, detail::no_end>) {
-    static_assert(detail::gone_handler<G, S>,
-                  "gone handler must be callable as g(agora::turn<S>&, const term& conn, "
-                  "const agora::reason&)");
-    h.on_absence = [g = std::move(gone)](turn<S>& t, const absence& a) mutable {
-      g(t, a["conn"], a.why);
-    };
-  }
+  detail::set_gone<S>(h, std::move(gone));
   return t.at_ground().subscribe(connected(connect), std::move(h));
 }
 

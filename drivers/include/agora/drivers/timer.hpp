@@ -79,6 +79,7 @@
 #include <utility>
 
 #include "agora/actor.hpp"
+#include "agora/drivers/detail/stats_query.hpp"
 #include "agora/event.hpp"
 #include "agora/io_port.hpp"
 #include "agora/term.hpp"
@@ -205,15 +206,10 @@ template <class S, class F>
 endpoint_id query_stats(turn<S>& t, term reply_id, F on_reply) {
   static_assert(std::invocable<F&, turn<S>&, const stats&>,
                 "on_reply must be callable as f(agora::turn<S>&, const agora::timer::stats&)");
-  auto ground = t.at_ground();
-  auto sub = ground.subscribe(
-      rec("timer_stats", reply_id, _, _, _, _, _),
-      {.on_message = [f = std::move(on_reply)](turn<S>& t, const message& m) mutable {
-        t.remove(m.endpoint);
-        if (auto s = read_stats(m.body())) f(t, *s);
-      }});
-  ground.send(rec("get_timer_stats", std::move(reply_id)));
-  return sub;
+  term reply_topic = rec("timer_stats", reply_id, _, _, _, _, _);
+  return drivers_detail::query_stats(t, std::move(reply_topic),
+                                     rec("get_timer_stats", std::move(reply_id)), read_stats,
+                                     std::move(on_reply));
 }
 
 }  // namespace agora::timer

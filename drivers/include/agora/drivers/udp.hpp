@@ -44,6 +44,7 @@
 #include <utility>
 
 #include "agora/actor.hpp"
+#include "agora/drivers/detail/stats_query.hpp"
 #include "agora/event.hpp"
 #include "agora/io_port.hpp"
 #include "agora/term.hpp"
@@ -149,15 +150,10 @@ template <class S, class F>
 endpoint_id query_stats(turn<S>& t, term reply_id, F on_reply) {
   static_assert(std::invocable<F&, turn<S>&, const stats&>,
                 "on_reply must be callable as f(agora::turn<S>&, const agora::udp::stats&)");
-  auto ground = t.at_ground();
-  auto sub = ground.subscribe(
-      rec("udp_stats", reply_id, _, _, _, _, _, _, _),
-      {.on_message = [f = std::move(on_reply)](turn<S>& t, const message& m) mutable {
-        t.remove(m.endpoint);
-        if (auto s = read_stats(m.body())) f(t, *s);
-      }});
-  ground.send(rec("get_udp_stats", std::move(reply_id)));
-  return sub;
+  term reply_topic = rec("udp_stats", reply_id, _, _, _, _, _, _, _);
+  return drivers_detail::query_stats(t, std::move(reply_topic),
+                                     rec("get_udp_stats", std::move(reply_id)), read_stats,
+                                     std::move(on_reply));
 }
 
 /// Sends `bytes` from the socket of `bind` to peer(host, port).
