@@ -1,10 +1,13 @@
 // agora::ground — the root VM of a process and its bridge to the real world.
 //
-// The ground owns a runtime (one CAF actor per VM), a Boost.Asio io_context
-// run by its own I/O thread(s), and SIGINT/SIGTERM handling. Drivers (timer,
-// TCP, UDP, ...) are actors of the ground VM; their I/O completions are
-// injected into the ground VM as messages, so no user handler ever runs on
-// an I/O thread.
+// The ground owns a runtime (for nested VMs: one CAF actor each), a
+// Boost.Asio io_context run by its own I/O thread(s), and SIGINT/SIGTERM
+// handling (on a thread of its own). The ground VM runs on the io_context,
+// as an event loop: drivers (timer, TCP, UDP, ...) are actors of the ground
+// VM, and their I/O completions are injected into it as messages — taken in
+// batches, on the same thread, without a hop. Handlers never run inside a
+// completion handler; but a handler of the ground VM that blocks holds the
+// I/O, so put heavy work in a nested VM.
 //
 //   int main() {
 //     agora::ground g;
@@ -35,8 +38,8 @@ namespace agora {
 
 struct ground_config {
   std::string name = "ground";
-  std::size_t threads = 0;     // CAF scheduler threads for the VMs; 0: one per core
-  std::size_t io_threads = 1;  // threads running the io_context
+  std::size_t threads = 0;     // CAF scheduler threads for nested VMs; 0: one per core
+  std::size_t io_threads = 1;  // threads running the io_context (and the ground VM, on a strand)
   std::chrono::milliseconds shutdown_timeout{5000};
   bool handle_signals = true;  // SIGINT and SIGTERM start an orderly shutdown
   std::size_t events_per_slice = 1000;
