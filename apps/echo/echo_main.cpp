@@ -25,7 +25,9 @@ int main(int argc, char** argv) {
   CLI11_PARSE(cli, argc, argv);
 
   // ---- the server: one actor, one data subscription per connection ----
-  const term listen = tcp::listen_on(host, port, lines ? tcp::lines(65536) : tcp::raw(65536));
+  // MAX × the credit window (16) stays within the driver's write limit (1 MiB),
+  // so a client that sends faster than it reads is slowed down, not cut off.
+  const term listen = tcp::listen_on(host, port, lines ? tcp::lines(32768) : tcp::raw(32768));
   auto echo = actor<>{{}, "echo"}.on_start([=](turn<>& t) {
     apps::announce(t, "agora-echo", listen);  // prints the port, or exits on bind failure
     tcp::on_accept(t, listen, [=](turn<>& t, const term& conn, const term&) {

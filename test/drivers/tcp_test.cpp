@@ -1045,6 +1045,44 @@ TEST_CASE("tcp: an echo server through agora::ground, shut down with clients con
   CHECK(wait_for(b, [&] { return b.closed(); }));
 }
 
+TEST_CASE("tcp: at the ground's exit, queued replies still reach a slow reader before the FIN") {
+  // The ground VM runs on the I/O thread: the driver's stop cannot wait
+  // there for its drains, so the ground lets its io_context finish them.
+  constexpr std::size_t total = 4u << 20;
+  std::atomic<int> port{0};
+  auto server = actor<std::atomic<int>*>{&port, "server"}.on_start([](turn<std::atomic<int>*>& t) {
+    const term listen = tcp::listen_on("127.0.0.1", 0, tcp::raw(4096));
+    t.at_ground().subscribe(tcp::listener(listen),
+                            {.on_presence = [](turn<std::atomic<int>*>& t, const presence& p) {
+                              *t.state = tcp::listening_port(p["state"]).value_or(0);
+                            }});
+    tcp::on_accept(t, listen, [](turn<std::atomic<int>*>& t, const term& conn, const term&) {
+      for (std::size_t i = 0; i < total / 65536; ++i) tcp::write(t, conn, std::string(65536, 'z'));
+      t.at_ground().send(rec("agora.exit", 0));  // and leave at once
+    });
+  });
+  // Generous bounds: under sanitizers the small-window transfer is slow.
+  ground g({.shutdown_timeout = 20s, .handle_signals = false});
+  g.spawn(tcp::driver(g, {.write_limit = 8u << 20, .drain_timeout = 15s, .log = [](std::string_view) {}}));
+  int code = -1;
+  std::thread runner([&] { code = g.run(server); });
+  const auto deadline = sclock::now() + 10s;
+  while (port == 0 && sclock::now() < deadline) std::this_thread::sleep_for(1ms);
+  REQUIRE(port != 0);
+  client c(static_cast<std::uint16_t>(port.load()), nullptr, 4096);
+  const auto until = sclock::now() + 20s;
+  while (!c.closed() && sclock::now() < until) {  // a slow reader: a 4 KiB receive buffer
+    pollfd p{c.fd, POLLIN, 0};
+    poll(&p, 1, 10);
+    c.receive();
+  }
+  runner.join();
+  CHECK(code == 0);
+  CHECK(c.eof);
+  CHECK(c.error == 0);
+  CHECK(c.inbox.size() == total);
+}
+
 // ---- nested VMs: a chat server, one VM per connection ---------------------------------------
 
 namespace {
