@@ -247,15 +247,9 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
 
   /// Creates the VM and its bridge, then runs `setup` in the VM first.
   void start(std::function<void(agora::vm&)> setup) {
-    std::weak_ptr<hosted_vm> weak = shared_from_this();
-    bridge_ = system_.spawn([weak](caf::event_based_actor*) -> caf::behavior {
-      return {[weak](up_batch& b) {
-        if (auto h = weak.lock())
-          h->run_soon([b = std::move(b)](hosted_vm& h) mutable {
-            h.machine_->core().receive_up(b.link, std::move(b.ops));
-          });
-      }};
-    });
+    // The VM as a spawn argument, not a capture: CAF 0.17 dereferences a
+    // null argument tuple for an actor spawned without arguments.
+    bridge_ = system_.spawn(bridge, std::weak_ptr<hosted_vm>(shared_from_this()));
     run_soon([setup = std::move(setup)](hosted_vm& h) {
       h.machine_ = std::make_unique<agora::vm>(std::make_unique<vm_core>(h.name_, &h));
       if (h.shared_->trace) h.machine_->core().set_trace(h.shared_->trace);
@@ -265,6 +259,16 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
         fmt::print(stderr, "agora: setting up vm {} failed: {}\n", h.name_, e.what());
       }
     });
+  }
+
+  /// The bridge's behaviour: batches from nested VMs go to the host.
+  static caf::behavior bridge(caf::event_based_actor*, std::weak_ptr<hosted_vm> weak) {
+    return {[weak](up_batch& b) {
+      if (auto h = weak.lock())
+        h->run_soon([b = std::move(b)](hosted_vm& h) mutable {
+          h.machine_->core().receive_up(b.link, std::move(b.ops));
+        });
+    }};
   }
 
   /// Runs f in the VM (then a slice), in order with everything else; a
