@@ -1,12 +1,12 @@
-// One TCP connection on its own strand. Reading is gated by credit: the
-// socket is only watched for input while the application may take another
-// message, so a reader that grants nothing leaves the data in the kernel
-// and TCP pushes back on the peer. Writes are queued (bounded by the write
+// One TCP connection on its own strand (or on the single I/O thread, which
+// is one). Reading is gated by credit: the socket is only watched for input
+// while the application may take another message, so a reader that grants
+// nothing leaves the data in the kernel and TCP pushes back on the peer. Writes are queued (bounded by the write
 // limit) and gathered into one async_write at a time. A graceful close
 // writes what is queued, sends FIN, then waits for the peer's FIN while
 // discarding its input (closing with unread input would send RST and could
 // destroy our last bytes in flight), all within the drain timeout.
-#include <boost/asio/post.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/write.hpp>
 #include <fmt/format.h>
 
@@ -70,13 +70,15 @@ connection::~connection() {
 }
 
 // ---- entry points (any thread) --------------------------------------------------
+// Dispatched: run at once when the caller already runs on the connection's
+// executor (the ground VM on a single I/O thread), else posted.
 
 void connection::start() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->arm_idle(); });
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->arm_idle(); });
 }
 
 void connection::credit(std::int64_t n) {
-  asio::post(socket_.get_executor(), [self = shared_from_this(), n] {
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this(), n] {
     if (self->phase_ != phase::open || self->read_ended_) return;
     self->credit_ = std::min(self->credit_ + n, max_credit);
     // Credit comes back for the oldest messages delivered: they have been
@@ -90,14 +92,14 @@ void connection::credit(std::int64_t n) {
 }
 
 void connection::write(term payload) {
-  asio::post(socket_.get_executor(), [self = shared_from_this(), p = std::move(payload)]() mutable {
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this(), p = std::move(payload)]() mutable {
     self->do_write(std::move(p));
   });
 }
 
 void connection::close() {
-  asio::post(socket_.get_executor(),
-             [self = shared_from_this()] { self->begin_drain(reason_closed()); });
+  asio::dispatch(socket_.get_executor(),
+                 [self = shared_from_this()] { self->begin_drain(reason_closed()); });
 }
 
 // ---- idle timeout ---------------------------------------------------------------

@@ -60,7 +60,7 @@ void connector::on_resolved(const error_code& ec, tcp::resolver::results_type re
   if (ec) return failed(fmt::format("resolving {}: {}", spec_.host, ec.message()));
   // The socket's executor is the strand of the connection it will become;
   // until then only this strand touches it.
-  socket_.emplace(asio::any_io_executor(asio::make_strand(shared_->port.io())));
+  socket_.emplace(shared_->connection_executor());
   timed_out_ = false;
   deadline_.expires_after(shared_->settings.connect_timeout);
   deadline_.async_wait([self = shared_from_this()](const error_code& e) {

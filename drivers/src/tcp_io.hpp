@@ -67,6 +67,9 @@ class io_shared {
   const io_settings settings;
   /// The strand of every listener and connector of this driver.
   const asio::any_io_executor control;
+  /// An executor for a new connection: a strand of its own, or the
+  /// io_context itself when one thread runs it.
+  asio::any_io_executor connection_executor() const;
 
   /// Injects m into the driver's VM, unless the driver has stopped.
   void inject(term m);

@@ -15,8 +15,17 @@ std::atomic<std::int64_t> connection_ids{1};
 
 std::int64_t next_connection_id() { return connection_ids.fetch_add(1, std::memory_order_relaxed); }
 
+namespace {
+asio::any_io_executor serial_or_strand(io_port& p) {
+  if (p.serial()) return p.io().get_executor();
+  return asio::make_strand(p.io());
+}
+}  // namespace
+
 io_shared::io_shared(io_port& p, std::int64_t inst, io_settings s)
-    : port(p), instance(inst), settings(s), control(asio::make_strand(p.io())) {}
+    : port(p), instance(inst), settings(s), control(serial_or_strand(p)) {}
+
+asio::any_io_executor io_shared::connection_executor() const { return serial_or_strand(port); }
 
 void io_shared::inject(term m) {
   if (!stopped()) port.inject(std::move(m));

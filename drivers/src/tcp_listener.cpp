@@ -98,8 +98,9 @@ void listener::do_open() {
 }
 
 void listener::accept() {
-  // Each connection gets a strand of its own: its socket's executor.
-  asio::any_io_executor strand = asio::make_strand(shared_->port.io());
+  // Each connection gets a strand of its own (with one I/O thread, none is
+  // needed): its socket's executor.
+  asio::any_io_executor strand = shared_->connection_executor();
   acceptor_.async_accept(strand, [self = shared_from_this()](const error_code& ec, tcp::socket s) {
     self->on_accept(ec, std::move(s));
   });

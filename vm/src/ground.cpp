@@ -30,8 +30,11 @@ struct ground::impl {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> io_threads;
   // The ground VM runs here, on the I/O thread(s): a completion becomes an
-  // event without a thread hop.
-  asio::strand<asio::io_context::executor_type> vm_strand{io.get_executor()};
+  // event without a thread hop. With one I/O thread, that thread is the
+  // strand.
+  asio::any_io_executor vm_executor =
+      config.io_threads <= 1 ? asio::any_io_executor(io.get_executor())
+                             : asio::any_io_executor(asio::make_strand(io));
   // Signals have a thread of their own, so that SIGINT still works while a
   // handler in the ground VM holds the I/O thread.
   asio::io_context signal_io;
@@ -221,7 +224,7 @@ int ground::run(actor_spec root) {
     std::lock_guard lock(m.mutex);
     h = m.rt->spawn_hosted_vm(
         m.config.name,
-        [&m](std::function<void()> f) { asio::post(m.vm_strand, std::move(f)); },
+        [&m](std::function<void()> f) { asio::post(m.vm_executor, std::move(f)); },
         [&m, drivers = std::move(m.early), root = std::move(root)](vm& v) mutable {
           m.setup(v, std::move(drivers), std::move(root));
         });
@@ -261,5 +264,7 @@ vm_handle ground::handle() const {
 asio::io_context& ground::io() noexcept { return impl_->io; }
 
 void ground::inject(term m) { impl_->inject(std::move(m)); }
+
+bool ground::serial() const noexcept { return impl_->config.io_threads <= 1; }
 
 }  // namespace agora

@@ -74,6 +74,7 @@ class ground final : public io_port {
   // io_port
   boost::asio::io_context& io() noexcept override;
   void inject(term m) override;
+  bool serial() const noexcept override;
 
  private:
   struct impl;

@@ -22,6 +22,10 @@ class io_port {
   /// be called from any thread, in particular from completion handlers).
   /// Messages injected from one thread arrive in injection order.
   virtual void inject(term m) = 0;
+  /// True when a single thread runs io(): its handlers never run
+  /// concurrently, so drivers need no strands (which cost a lock and a
+  /// queue per operation).
+  virtual bool serial() const noexcept { return false; }
 };
 
 }  // namespace agora

@@ -37,6 +37,7 @@ class pump_port final : public io_port {
 
   boost::asio::io_context& io() noexcept override;
   void inject(term m) override;
+  bool serial() const noexcept override { return true; }  // one I/O thread
 
   /// The messages injected so far (oldest first), removed from the queue.
   std::vector<term> take();
