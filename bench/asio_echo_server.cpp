@@ -7,6 +7,8 @@
 #include <array>
 #include <thread>
 
+#include "cpu_pin.hpp"
+
 namespace agora_bench {
 
 namespace asio = boost::asio;
@@ -47,9 +49,12 @@ struct asio_echo_server::impl {
   }
 };
 
-asio_echo_server::asio_echo_server() : impl_(std::make_unique<impl>()) {
+asio_echo_server::asio_echo_server(int cpu) : impl_(std::make_unique<impl>()) {
   impl_->accept();
-  impl_->thread = std::thread([this] { impl_->io.run(); });
+  impl_->thread = std::thread([this, cpu] {
+    if (cpu >= 0) pin_to_cpu(cpu);
+    impl_->io.run();
+  });
 }
 
 asio_echo_server::~asio_echo_server() {

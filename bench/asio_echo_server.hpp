@@ -10,8 +10,9 @@ namespace agora_bench {
 
 class asio_echo_server {
  public:
-  /// Listens on 127.0.0.1 (an ephemeral port) and serves on its own thread.
-  asio_echo_server();
+  /// Listens on 127.0.0.1 (an ephemeral port) and serves on its own thread,
+  /// pinned to CPU `cpu` if that is not negative.
+  explicit asio_echo_server(int cpu = -1);
   ~asio_echo_server();  // stops and joins
   std::uint16_t port() const noexcept;
 

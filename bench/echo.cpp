@@ -7,6 +7,10 @@
 //                       the echo concurrently (at most 256 KiB ahead of it)
 //   *_ratio_vs_asio     agora / Asio for each; ratio_vs_asio: the lower of
 //                       the two (target ≥ 0.8)
+// With two CPUs or more, the load generator runs on CPU 0 and either server
+// on CPU 1 (agora-echo inherits the pin when started): on a 2-core machine
+// the two would otherwise share cores by chance, which made the ratio swing
+// between 0.6 and 1.05 from one run to the next.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -17,7 +21,10 @@
 #include <stdexcept>
 #include <string>
 
+#include <thread>
+
 #include "asio_echo_server.hpp"
+#include "cpu_pin.hpp"
 #include "echo_client.hpp"
 #include "report.hpp"
 
@@ -93,9 +100,20 @@ class echo_process {
 void bench_echo(const options& opt) {
   echo_load load;
   load.duration = std::chrono::milliseconds(opt.quick ? 200 : 1000);
+  const int cpus = static_cast<int>(std::thread::hardware_concurrency());
+  const bool pin = cpus >= 2;
   // The child first: it must not inherit the baseline's listening socket.
+  if (pin) pin_to_cpu(1);  // inherited by agora-echo
   echo_process ours;
-  asio_echo_server plain;
+  asio_echo_server plain(pin ? 1 : -1);
+  if (pin) pin_to_cpu(0);  // the load generator
+  struct restore {
+    bool on;
+    int n;
+    ~restore() {
+      if (on) unpin(n);
+    }
+  } restore_affinity{pin, cpus};
 
   double rt_ours = 0, rt_asio = 0, bytes_ours = 0, bytes_asio = 0;
   const int reps = opt.quick ? 1 : std::min(opt.reps, 5);

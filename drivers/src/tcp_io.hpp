@@ -142,7 +142,9 @@ class connection : public std::enable_shared_from_this<connection> {
   // All below run on the strand.
   void arm_idle();
   void on_idle(const boost::system::error_code& ec);
-  void touch() noexcept { last_activity_ = io_clock::now(); }
+  void touch() noexcept {
+    if (shared_->settings.idle_timeout.count() > 0) last_activity_ = io_clock::now();
+  }
   void start_read();
   void on_read(const boost::system::error_code& ec, std::size_t n);
   bool took(const boost::system::error_code& ec, std::size_t n);

@@ -26,7 +26,9 @@ struct ground::impl {
   explicit impl(ground_config c) : config(std::move(c)), signals(signal_io) {}
 
   ground_config config;
-  asio::io_context io;
+  // A concurrency hint of 1 lets Asio queue handlers posted from the I/O
+  // thread itself without locking.
+  asio::io_context io{config.io_threads <= 1 ? 1 : static_cast<int>(config.io_threads)};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> io_threads;
   // The ground VM runs here, on the I/O thread(s): a completion becomes an
