@@ -71,7 +71,23 @@ std::size_t compound_hash(const detail::compound_node* root) noexcept {
     std::uint32_t next;
     std::uint64_t h;
   };
-  std::vector<frame> up;
+  // The path from the root: a few levels in place (the usual case, no
+  // allocation), deeper ones on the heap.
+  frame shallow[8];
+  std::size_t depth = 0;
+  std::vector<frame> deep;
+  auto push = [&](const frame& f) {
+    if (depth < std::size(shallow)) shallow[depth] = f;
+    else deep.push_back(f);
+    ++depth;
+  };
+  auto pop = [&]() -> frame {
+    --depth;
+    if (depth < std::size(shallow)) return shallow[depth];
+    frame f = deep.back();
+    deep.pop_back();
+    return f;
+  };
   frame cur{root, 0, compound_seed(root)};
   for (;;) {
     if (cur.next < cur.n->size) {
@@ -80,7 +96,7 @@ std::size_t compound_hash(const detail::compound_node* root) noexcept {
         auto* cn = static_cast<const detail::compound_node*>(term_access::node_of(child));
         const auto ch = cn->hash.load(std::memory_order_relaxed);
         if (ch == 0) {
-          up.push_back(cur);
+          push(cur);
           cur = {cn, 0, compound_seed(cn)};
           continue;
         }
@@ -93,9 +109,8 @@ std::size_t compound_hash(const detail::compound_node* root) noexcept {
     }
     const auto done = cacheable(cur.h);
     cur.n->hash.store(done, std::memory_order_relaxed);
-    if (up.empty()) return done;
-    cur = up.back();
-    up.pop_back();
+    if (depth == 0) return done;
+    cur = pop();
     cur.h = mix(cur.h + done);
     ++cur.next;
   }
