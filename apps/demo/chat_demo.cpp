@@ -5,9 +5,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -16,7 +14,7 @@
 #include <stdexcept>
 #include <string>
 
-extern char** environ;
+#include "server_process.hpp"
 
 namespace {
 
@@ -49,44 +47,6 @@ class line_reader {
  private:
   int fd_;
   std::string buf_;
-};
-
-/// agora-chat as a child process; its first line says the port.
-struct chat_server {
-  chat_server() {
-    int fds[2];
-    if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    char* argv[] = {const_cast<char*>(AGORA_CHAT_BIN), const_cast<char*>("--host"),
-                    const_cast<char*>("127.0.0.1"), const_cast<char*>("--port"),
-                    const_cast<char*>("0"), nullptr};
-    if (posix_spawn(&pid, AGORA_CHAT_BIN, &fa, nullptr, argv, environ) != 0)
-      throw std::runtime_error("cannot start " AGORA_CHAT_BIN);
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    out = fds[0];
-    std::string banner = line_reader(out).next(10s);
-    std::printf("%s\n", banner.c_str());
-    port = static_cast<std::uint16_t>(std::stoi(banner.substr(banner.rfind(':') + 1)));
-  }
-  /// SIGTERM, then the exit code.
-  int stop() {
-    kill(pid, SIGTERM);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    pid = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  ~chat_server() {
-    if (pid > 0) stop();
-    close(out);
-  }
-  pid_t pid = -1;
-  int out = -1;
-  std::uint16_t port = 0;
 };
 
 /// A telnet-like client that prints what it sends and what it gets.
@@ -134,10 +94,11 @@ class client {
 
 int main() {
   try {
-    chat_server server;
-    client alice("alice", server.port);
+    agora_apps::server_process server(AGORA_CHAT_BIN, {});
+    std::printf("%s\n", server.banner().c_str());
+    client alice("alice", server.port());
     alice.say("alice");
-    client bob("bob", server.port);
+    client bob("bob", server.port());
     bob.say("bob");
     alice.hears("* bob arrived");
     bob.hears("* alice arrived");
@@ -149,7 +110,8 @@ int main() {
     bob.leave();
     alice.hears("* bob departed");
     alice.leave();
-    int code = server.stop();
+    server.signal(SIGTERM);
+    const int code = server.wait_exit().value_or(-1);
     std::printf("agora-chat stopped on SIGTERM with exit code %d\n", code);
     return code;
   } catch (const std::exception& e) {
