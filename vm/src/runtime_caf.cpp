@@ -124,20 +124,38 @@ void caf_channel::deliver(link_batch&& ops) {
 
 namespace {
 
-std::unique_ptr<link_channel> caf_executor::start_child(vm_core& parent, std::uint64_t link,
-                                                        std::string name,
-                                                        std::shared_ptr<const nested_vm_spec> spec) {
+/// Spawns the VM actor nested in `parent` for its proxy `link`; it reports
+/// up to `parent_actor` (the parent's VM actor, or a hosted VM's bridge).
+caf::actor spawn_nested(caf::actor_system& system, std::shared_ptr<runtime_shared> shared,
+                        vm_core& parent, caf::actor parent_actor, std::uint64_t link,
+                        std::string name, std::shared_ptr<const nested_vm_spec> spec) {
   vm_boot boot;
   boot.path = parent.path() + "/" + name;
   boot.name = std::move(name);
   boot.depth = parent.depth() + 1;
-  boot.parent = caf::actor_cast<caf::actor>(self_);
+  boot.parent = std::move(parent_actor);
   boot.link = link;
   boot.spec = std::move(spec);
-  boot.shared = self_->state.shared;
+  boot.shared = std::move(shared);
   boot.trace = parent.trace();
   boot.shared->vm_started();  // now, so that wait() cannot miss it
-  auto child = self_->system().spawn(vm_actor, std::move(boot));
+  return system.spawn(vm_actor, std::move(boot));
+}
+
+/// What the parent receives when a nested VM actor failed (it did not end
+/// with a normal exit after `done`).
+link_batch crashed_child(const caf::error& reason) {
+  link_batch ops;
+  ops.push_back({.kind = link_op_kind::done,
+                 .why = rec("crashed", fmt::format("vm actor failed: {}", caf::to_string(reason)))});
+  return ops;
+}
+
+std::unique_ptr<link_channel> caf_executor::start_child(vm_core& parent, std::uint64_t link,
+                                                        std::string name,
+                                                        std::shared_ptr<const nested_vm_spec> spec) {
+  auto child = spawn_nested(self_->system(), self_->state.shared, parent,
+                            caf::actor_cast<caf::actor>(self_), link, std::move(name), std::move(spec));
   self_->monitor(child);
   children.emplace(child.address(), link);
   return std::make_unique<caf_channel>(self_, std::move(child), false, 0);
@@ -204,10 +222,7 @@ caf::behavior vm_actor(vm_actor_type* self, vm_boot boot) {
     std::uint64_t link = it->second;
     exec.children.erase(it);
     if (!dm.reason) return;  // a normal exit: it said done, or was stopped
-    link_batch ops;
-    ops.push_back({.kind = link_op_kind::done,
-                   .why = rec("crashed", fmt::format("vm actor failed: {}", caf::to_string(dm.reason)))});
-    self->state.machine->core().receive_up(link, std::move(ops));
+    self->state.machine->core().receive_up(link, crashed_child(dm.reason));
     drain(self);
   });
   self->send(self, continue_atom::value);
@@ -291,30 +306,16 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
 
   std::unique_ptr<link_channel> start_child(vm_core& parent, std::uint64_t link, std::string name,
                                             std::shared_ptr<const nested_vm_spec> spec) override {
-    vm_boot boot;
-    boot.path = parent.path() + "/" + name;
-    boot.name = std::move(name);
-    boot.depth = parent.depth() + 1;
-    boot.parent = bridge_;
-    boot.link = link;
-    boot.spec = std::move(spec);
-    boot.shared = shared_;
-    boot.trace = parent.trace();
-    shared_->vm_started();
-    auto child = system_.spawn(vm_actor, std::move(boot));
-    // A VM actor that fails (not a normal exit after done) is reported as
-    // a crashed child, as the CAF-hosted parent's down handler does.
+    auto child = spawn_nested(system_, shared_, parent, bridge_, link, std::move(name), std::move(spec));
+    // A failed VM actor is a crashed child, as in a CAF-hosted parent's
+    // down handler.
     std::weak_ptr<hosted_vm> weak = shared_from_this();
     child->attach_functor([weak, link](const caf::error& reason) {
       if (!reason) return;
-      if (auto h = weak.lock()) {
-        auto why = rec("crashed", fmt::format("vm actor failed: {}", caf::to_string(reason)));
-        h->run_soon([link, why](hosted_vm& h) {
-          link_batch ops;
-          ops.push_back({.kind = link_op_kind::done, .why = why});
+      if (auto h = weak.lock())
+        h->run_soon([link, ops = crashed_child(reason)](hosted_vm& h) mutable {
           h.machine_->core().receive_up(link, std::move(ops));
         });
-      }
     });
     return std::make_unique<caf_channel>(nullptr, std::move(child), false, 0);
   }
