@@ -5,7 +5,8 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <limits>
-#include <vector>
+
+#include <boost/container/small_vector.hpp>
 
 #include "hash_mix.hpp"
 #include "term_node.hpp"
@@ -71,23 +72,9 @@ std::size_t compound_hash(const detail::compound_node* root) noexcept {
     std::uint32_t next;
     std::uint64_t h;
   };
-  // The path from the root: a few levels in place (the usual case, no
-  // allocation), deeper ones on the heap.
-  frame shallow[8];
-  std::size_t depth = 0;
-  std::vector<frame> deep;
-  auto push = [&](const frame& f) {
-    if (depth < std::size(shallow)) shallow[depth] = f;
-    else deep.push_back(f);
-    ++depth;
-  };
-  auto pop = [&]() -> frame {
-    --depth;
-    if (depth < std::size(shallow)) return shallow[depth];
-    frame f = deep.back();
-    deep.pop_back();
-    return f;
-  };
+  // The path from the root: the first levels in place (no allocation for
+  // the usual shallow term), deeper ones on the heap.
+  boost::container::small_vector<frame, 8> up;
   frame cur{root, 0, compound_seed(root)};
   for (;;) {
     if (cur.next < cur.n->size) {
@@ -96,7 +83,7 @@ std::size_t compound_hash(const detail::compound_node* root) noexcept {
         auto* cn = static_cast<const detail::compound_node*>(term_access::node_of(child));
         const auto ch = cn->hash.load(std::memory_order_relaxed);
         if (ch == 0) {
-          push(cur);
+          up.push_back(cur);
           cur = {cn, 0, compound_seed(cn)};
           continue;
         }
@@ -109,8 +96,9 @@ std::size_t compound_hash(const detail::compound_node* root) noexcept {
     }
     const auto done = cacheable(cur.h);
     cur.n->hash.store(done, std::memory_order_relaxed);
-    if (depth == 0) return done;
-    cur = pop();
+    if (up.empty()) return done;
+    cur = up.back();
+    up.pop_back();
     cur.h = mix(cur.h + done);
     ++cur.next;
   }
