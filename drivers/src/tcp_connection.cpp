@@ -56,7 +56,7 @@ connection::connection(std::shared_ptr<io_shared> shared, std::int64_t id, frami
       drain_timer_(socket_.get_executor()),
       linger_timer_(socket_.get_executor()),
       last_activity_(io_clock::now()) {
-  shared_->socket_opened();
+  ++shared_->open_sockets;
   read_size_ = min_read;
   error_code ec;
   socket_.non_blocking(true, ec);  // reads are done by hand after a readiness wait
@@ -64,7 +64,7 @@ connection::connection(std::shared_ptr<io_shared> shared, std::int64_t id, frami
 }
 
 connection::~connection() {
-  if (counted_) shared_->socket_closed();
+  if (counted_) --shared_->open_sockets;
   shared_->buffered_in.fetch_sub(static_cast<std::int64_t>(buffered_reported_));
   shared_->queued_out.fetch_sub(static_cast<std::int64_t>(pending_));
 }
@@ -435,7 +435,7 @@ void connection::finish(term why, bool abortive) {
   pending_ = 0;
   if (counted_) {  // before the event: whoever sees it sees the count down
     counted_ = false;
-    shared_->socket_closed();
+    --shared_->open_sockets;
   }
   shared_->event(rec("closed", id_, std::move(why)));
 }

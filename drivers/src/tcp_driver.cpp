@@ -504,7 +504,7 @@ void on_close(dturn& t, const message& m) {
 std::vector<std::int64_t> stats_figures(dturn& t) {
   auto& c = *t.state.core;
   return {static_cast<std::int64_t>(c.lids.size()), static_cast<std::int64_t>(c.conns.size()),
-          c.io->open_sockets(), c.io->buffered_in.load(), c.io->queued_out.load(),
+          c.io->open_sockets.load(), c.io->buffered_in.load(), c.io->queued_out.load(),
           c.log.ignored()};
 }
 

@@ -3,7 +3,7 @@
 //
 //   io_shared   one per driver: the port, the settings, the strand of the
 //               listeners and connectors, the hand-over of new connections
-//               to the actor, the count of open sockets (for tcp.stats).
+//               to the actor, the figures of tcp.stats.
 //   connection  one socket on its own strand: reads gated by credit through
 //               the framing decoder, a bounded write queue, graceful drain.
 //   listener    an acceptor (allow list, pause on descriptor exhaustion).
@@ -84,10 +84,6 @@ class io_shared {
   bool hand_over(std::int64_t id, std::shared_ptr<connection> c);
   std::shared_ptr<connection> claim(std::int64_t id);
 
-  /// Open sockets of connections (counted from construction to close).
-  void socket_opened();
-  void socket_closed();
-
   /// The driver stops: nothing is injected from now on. Returns the
   /// connections not claimed yet.
   std::vector<std::shared_ptr<connection>> stop();
@@ -95,13 +91,12 @@ class io_shared {
   // Figures for tcp.stats.
   std::atomic<std::int64_t> buffered_in{0};  // received, not yet delivered
   std::atomic<std::int64_t> queued_out{0};   // queued, not yet taken by the kernel
-  std::int64_t open_sockets() const;
+  std::atomic<std::int64_t> open_sockets{0}; // of connections, from construction to close
 
  private:
-  mutable std::mutex mutex_;
+  std::mutex mutex_;  // guards the hand-over
   std::atomic<bool> stopped_{false};
   std::unordered_map<std::int64_t, std::shared_ptr<connection>> handover_;  // guarded
-  std::int64_t open_ = 0;                                                   // guarded
 };
 
 /// Connection numbers are unique in the process: tcp.conn(N) never names

@@ -1,6 +1,6 @@
 // What the I/O objects of one TCP driver share: injection into the VM (cut
-// off when the driver stops), the hand-over of new connections to the
-// actor, and the count of open sockets the driver's stop waits for.
+// off when the driver stops) and the hand-over of new connections to the
+// actor.
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
@@ -51,21 +51,6 @@ std::shared_ptr<connection> io_shared::claim(std::int64_t id) {
   auto c = std::move(it->second);
   handover_.erase(it);
   return c;
-}
-
-void io_shared::socket_opened() {
-  std::lock_guard lock(mutex_);
-  ++open_;
-}
-
-void io_shared::socket_closed() {
-  std::lock_guard lock(mutex_);
-  --open_;
-}
-
-std::int64_t io_shared::open_sockets() const {
-  std::lock_guard lock(mutex_);
-  return open_;
 }
 
 std::vector<std::shared_ptr<connection>> io_shared::stop() {
