@@ -1,0 +1,88 @@
+// agora::cluster::transport — the seam under the cluster's links: listen,
+// connect, send a frame, a frame arrived, a connection came up or went down.
+//
+// A frame on the wire is a 4-byte big-endian length, then that many bytes.
+// The caller of send() hands over the whole frame, length prefix included
+// (so the node core can build it in place, with no copy); a transport hands
+// arriving frames to its events without the prefix. Authentication,
+// heartbeats and membership live above this seam (node_core), so the same
+// cluster code runs over TCP (tcp_transport) and over the simulated network.
+//
+// Threading: every call and every event happens on one thread (the
+// ground's I/O thread; in the simulation, the simulator's). Events for a
+// connection are never delivered from inside a call on that connection.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "agora/term.hpp"
+
+namespace agora::cluster {
+
+/// A connection, named by its transport; never reused within a process.
+using conn_id = std::uint64_t;
+
+/// Limits a transport enforces per connection.
+struct conn_limits {
+  /// Longest frame accepted from the peer (without the prefix); a longer
+  /// announced length ends the connection with too_long("...").
+  std::size_t max_frame = 4096;
+};
+
+class transport_events {
+ public:
+  /// A peer connected to our listener. `peer` is "host:port".
+  virtual void on_accepted(conn_id c, const std::string& peer) = 0;
+  /// An outgoing connection from connect() is established.
+  virtual void on_connected(conn_id c) = 0;
+  /// A whole frame arrived (without its length prefix).
+  virtual void on_frame(conn_id c, std::span<const std::byte> frame) = 0;
+  /// Bytes left the send queue; `queued` is what is still waiting.
+  virtual void on_sent(conn_id c, std::size_t queued) = 0;
+  /// The connection is gone (or an outgoing one never came up). Reasons:
+  /// `eof`, `reset`, `refused`, `timeout`, `closed` (by us), too_long("..."),
+  /// error("..."). No event for c follows.
+  virtual void on_closed(conn_id c, const term& why) = 0;
+
+ protected:
+  ~transport_events() = default;
+};
+
+class transport {
+ public:
+  virtual ~transport() = default;
+  /// Where events go; call once, before anything else.
+  virtual void start(transport_events& events) = 0;
+  /// Listens on "host:port" (port 0: any free one) and returns the address
+  /// actually bound. Throws std::runtime_error naming the address.
+  virtual std::string listen(const std::string& address) = 0;
+  /// Dials "host:port"; on_connected or on_closed follows.
+  virtual conn_id connect(const std::string& address) = 0;
+  /// Queues one frame: `wire` holds the 4-byte length prefix and the frame.
+  virtual void send(conn_id c, std::vector<std::byte> wire) = 0;
+  /// Bytes queued and not yet written.
+  virtual std::size_t queued(conn_id c) const = 0;
+  virtual void set_limits(conn_id c, const conn_limits& limits) = 0;
+  /// Closes c: with `flush`, after what is queued has been written (within a
+  /// bounded time); otherwise at once. on_closed(c, closed) follows.
+  virtual void close(conn_id c, bool flush) = 0;
+  /// Stops listening and closes every connection (flushing what is queued,
+  /// within a bounded time). No event follows.
+  virtual void stop() = 0;
+};
+
+/// Writes the 4-byte big-endian length prefix into wire[0..4) for the
+/// frame that follows it.
+inline void put_frame_length(std::vector<std::byte>& wire) {
+  const auto n = static_cast<std::uint32_t>(wire.size() - 4);
+  wire[0] = std::byte(n >> 24);
+  wire[1] = std::byte(n >> 16);
+  wire[2] = std::byte(n >> 8);
+  wire[3] = std::byte(n);
+}
+
+}  // namespace agora::cluster
