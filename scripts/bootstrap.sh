@@ -24,6 +24,8 @@ PACKAGES=(
   libfmt-dev
   doctest-dev
   libcli11-dev
+  libssl-dev
+  libtomlplusplus-dev
 )
 
 PACKAGES+=("$@")
