@@ -71,12 +71,30 @@ struct node_core::seed_state {
   clock::duration backoff{};
 };
 
+class node_core::ground_link final : public upper_level {
+ public:
+  explicit ground_link(node_core& core) : core_(core) {}
+  void start(root_port& port) override { core_.replica_->start(port); }
+  void apply(std::vector<upper_action> batch) override {
+    core_.replica_->apply(std::move(batch));
+    core_.flush();
+  }
+  void stop() override {
+    core_.replica_->stop();
+    core_.leave(reason::shutdown().as_term());
+  }
+
+ private:
+  node_core& core_;
+};
+
 node_core::node_core(node_config config, std::uint64_t incarnation, transport& net, node_env& env)
     : config_(std::move(config)),
       incarnation_(incarnation),
       net_(net),
       env_(env),
-      replica_(std::make_shared<replica>(*this)) {}
+      replica_(std::make_shared<replica>(static_cast<replica_output&>(*this))),
+      ground_side_(std::make_unique<ground_link>(*this)) {}
 
 node_core::~node_core() = default;
 

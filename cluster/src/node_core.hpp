@@ -65,8 +65,11 @@ class node_core final : public transport_events, private replica_output {
   /// Orderly leave: bye(why) on every link, then close them (flushing).
   void leave(const term& why);
 
-  /// The cluster level of this node: attach it to the ground.
-  const std::shared_ptr<replica>& level() const noexcept { return replica_; }
+  /// The cluster level of this node, for its ground (or a simulated root
+  /// VM): the ground's batches go to the replica and out to the links at
+  /// once; stop() leaves the cluster in order (bye(shutdown)).
+  upper_level& ground_side() noexcept { return *ground_side_; }
+  const replica& level() const noexcept { return *replica_; }
 
   /// A client asks the member it is linked to for the cluster as seen
   /// there; the answer comes to node_env::on_status.
@@ -87,6 +90,7 @@ class node_core final : public transport_events, private replica_output {
  private:
   struct link;
   struct member;
+  class ground_link;
 
   // replica_output: the replica's traffic for a peer
   void declare_to(peer_key p, const endpoint_decl& d) override;
@@ -147,6 +151,7 @@ class node_core final : public transport_events, private replica_output {
   transport& net_;
   node_env& env_;
   std::shared_ptr<replica> replica_;
+  std::unique_ptr<upper_level> ground_side_;
   std::string address_;  // bound listening address
 
   std::map<conn_id, std::unique_ptr<link>> links_;
