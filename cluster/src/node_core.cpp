@@ -4,11 +4,26 @@
 
 #include <algorithm>
 
-#include "link_codec.hpp"
+#include "handshake.hpp"
+#include "secret.hpp"
+#include "session.hpp"
 
 namespace agora::cluster {
 
 namespace {
+
+/// A session frame this large is sealed and sent at once, without waiting
+/// for the end of the batch.
+constexpr std::size_t batch_bytes = 256 * 1024;
+
+std::string_view state_name(member_state s) {
+  switch (s) {
+    case member_state::up: return "up";
+    case member_state::lost: return "lost";
+    case member_state::left: return "left";
+  }
+  return "lost";
+}
 
 std::int64_t micros(clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
@@ -39,13 +54,17 @@ struct node_core::link {
   std::string address;  // dialed, or the peer's as seen on accept
   phase at = phase::connecting;
   clock::time_point since{};
-  std::unique_ptr<link_codec> codec;
+  std::optional<dialer_handshake> dialer;
+  std::optional<acceptor_handshake> acceptor;
+  std::optional<session_sealer> sealer;
+  std::optional<session_opener> opener;
   std::uint64_t peer_id = 0, peer_inc = 0;
   bool peer_client = false;
   std::string peer_address;  // where the peer listens
   peer_key key = 0;          // in the replica, once up (members only)
   clock::time_point last_rx{}, last_tx{};
-  op_buffer out;
+  std::vector<std::byte> out;  // the SESSION frame being built (begun), or empty
+  std::size_t out_ops = 0;
   std::uint64_t declares_in = 0;
   bool ack_due = false;
   std::optional<term> bye;  // the peer left in order, with this reason
@@ -146,7 +165,7 @@ void node_core::tick() {
         if (now - l.last_rx > config_.deadline) {
           expired.push_back(&l);
         } else if (now - l.last_tx >= config_.heartbeat) {
-          put_ping(l.out, micros(now));
+          put(l, ops::ping{micros(now)});
         }
         if (l.congested_since && now - *l.congested_since > config_.too_slow_after)
           expired.push_back(&l);
@@ -179,7 +198,7 @@ void node_core::leave(const term& why) {
   leaving_ = true;
   for (auto& [c, l] : links_) {
     if (l->at != link::phase::up) continue;
-    put_bye(l->out, why);
+    put(*l, ops::bye{why});
     flush(*l);
     l->at = link::phase::closing;
     net_.close(c, true);
@@ -190,7 +209,7 @@ void node_core::request_status() {
   status_wanted_ = true;
   for (auto& [c, l] : links_)
     if (l->at == link::phase::up) {
-      put_status_req(l->out, static_cast<std::int64_t>(++status_tag_));
+      put(*l, ops::status_req{static_cast<std::int64_t>(++status_tag_)});
       flush(*l);
       return;
     }
@@ -209,9 +228,15 @@ node_core::link* node_core::by_peer(peer_key p) {
   return nullptr;
 }
 
-link_identity node_core::identity() const {
-  return {config_.cluster, config_.id, incarnation_, config_.role == node_role::client, address_};
+node_identity node_core::identity() const {
+  return {static_cast<std::int64_t>(config_.id), static_cast<std::int64_t>(incarnation_),
+          config_.role, config_.role == node_role::member ? address_ : std::string()};
 }
+
+namespace {
+/// The refusal REASON sent for an admission refused with `text`.
+term refusal(const std::string& text) { return rec("refused", text); }
+}  // namespace
 
 void node_core::on_accepted(conn_id c, const std::string& peer) {
   if (leaving_ || config_.role == node_role::client || !handshake_allowed(host_of(peer))) {
@@ -223,14 +248,20 @@ void node_core::on_accepted(conn_id c, const std::string& peer) {
   l->address = peer;
   l->at = link::phase::handshake;
   l->since = l->last_rx = env_.now();
-  l->codec = link_codec::accept(
-      identity(), config_.secret, [this](std::span<std::byte> out) { env_.random_bytes(out); },
-      [this, c](const link_identity& who) -> std::optional<std::string> {
+  l->acceptor.emplace(
+      handshake_params{config_.cluster, identity(), cluster_secret(config_.secret),
+                       [this](std::span<std::byte> out) { env_.random_bytes(out); }},
+      [this, c](const node_identity& who) -> std::optional<term> {
         const link* me = find(c);
-        return me ? admit(*me, who.id, who.incarnation, who.client) : std::string("gone");
+        if (!me) return refusal("gone");
+        auto why = admit(*me, static_cast<std::uint64_t>(who.id),
+                         static_cast<std::uint64_t>(who.incarnation), who.role == node_role::client,
+                         who.address);
+        if (why) return refusal(*why);
+        return std::nullopt;
       },
-      [this]() { return members_payload(); });
-  net_.set_limits(c, {.max_frame = handshake_max_frame});
+      [this](const node_identity&) { return std::vector<op>{ops::welcome{member_list()}}; });
+  net_.set_limits(c, {.max_frame = max_handshake_frame});
   links_.emplace(c, std::move(l));
 }
 
@@ -239,10 +270,10 @@ void node_core::on_connected(conn_id c) {
   if (!l) return;
   l->at = link::phase::handshake;
   l->since = l->last_rx = env_.now();
-  l->codec = link_codec::dial(identity(), config_.secret,
-                              [this](std::span<std::byte> out) { env_.random_bytes(out); });
-  net_.set_limits(c, {.max_frame = handshake_max_frame});
-  for (auto& frame : l->codec->start()) send_raw(*l, std::move(frame));
+  l->dialer.emplace(handshake_params{config_.cluster, identity(), cluster_secret(config_.secret),
+                                     [this](std::span<std::byte> out) { env_.random_bytes(out); }});
+  net_.set_limits(c, {.max_frame = max_handshake_frame});
+  send_raw(*l, l->dialer->start());
 }
 
 void node_core::on_frame(conn_id c, std::span<const std::byte> frame) {
@@ -291,43 +322,65 @@ void node_core::on_closed(conn_id c, const term& why) {
 // ---- handshake --------------------------------------------------------------
 
 void node_core::handshake_frame(link& l, std::span<const std::byte> frame) {
-  handshake_outcome o;
+  handshake_step step;
   try {
-    o = l.codec->feed(frame);
+    step = l.dialer ? l.dialer->on_frame(frame) : l.acceptor->on_frame(frame);
   } catch (const std::exception& e) {
-    o = handshake_outcome::failed_with(e.what());
+    step.outcome = handshake_failed{e.what(), std::nullopt};
   }
-  for (auto& f : o.send) send_raw(l, std::move(f));
-  switch (o.state) {
-    case handshake_outcome::pending:
-      return;
-    case handshake_outcome::failed:
-      note_failed_handshake(l, o.error);
-      drop(l, rec("error", o.error), o.error);
-      return;
-    case handshake_outcome::established:
-      break;
+  if (!step.send.empty()) send_raw(l, std::move(step.send));
+  if (l.dialer && l.dialer->peer_verified())
+    net_.set_limits(l.conn, {.max_frame = config_.max_frame});
+  if (std::holds_alternative<handshake_pending>(step.outcome)) return;
+  if (auto* failed = std::get_if<handshake_failed>(&step.outcome)) {
+    std::string why = failed->reason;
+    if (failed->peer_refusal) {
+      const term& r = *failed->peer_refusal;
+      why = fmt::format("refused by the peer: {}",
+                        r.is_record("refused", 1) && r[0].is_string() ? std::string(r[0].as_string())
+                                                                      : r.to_string());
+      log("error", fmt::format("{} at {}: {}", l.dialed ? "dialing" : "peer", l.address, why));
+    } else {
+      note_failed_handshake(l, why);
+    }
+    // What is owed to the peer (a REFUSE) goes out before the close.
+    l.at = link::phase::closing;
+    net_.close(l.conn, true);
+    return;
   }
-  l.peer_id = o.peer.id;
-  l.peer_inc = o.peer.incarnation;
-  l.peer_client = o.peer.client;
-  l.peer_address = o.peer.address;
+  auto& done = std::get<handshake_established>(step.outcome);
+  l.peer_id = static_cast<std::uint64_t>(done.peer.id);
+  l.peer_inc = static_cast<std::uint64_t>(done.peer.incarnation);
+  l.peer_client = done.peer.role == node_role::client;
+  l.peer_address = done.peer.address;
+  l.sealer.emplace(std::move(done.sealer));
+  l.opener.emplace(std::move(done.opener));
+  l.dialer.reset();
+  l.acceptor.reset();
   if (l.dialed && !l.peer_client) {
     // The acceptor admitted us; check our side too (a link made meanwhile).
-    if (auto refusal = admit(l, l.peer_id, l.peer_inc, false)) {
+    if (auto refusal = admit(l, l.peer_id, l.peer_inc, false, l.peer_address)) {
       log("info", fmt::format("link to node {} at {} not kept: {}", l.peer_id, l.address, *refusal));
-      drop(l, rec("refused", *refusal), *refusal);
+      l.at = link::phase::closing;
+      net_.close(l.conn, false);
       return;
     }
   }
   net_.set_limits(l.conn, {.max_frame = config_.max_frame});
   link_up(l);
-  // The welcome's ops (members) come with the outcome.
-  if (!o.welcome.empty()) apply_ops(l, o.welcome);
+  try {
+    for (auto& o : done.welcome) {
+      if (l.at != link::phase::up) break;
+      std::visit([&](auto& x) { apply(l, x); }, o);
+    }
+  } catch (const std::exception& e) {
+    drop(l, rec("error", e.what()), e.what());
+  }
 }
 
 std::optional<std::string> node_core::admit(const link& l, std::uint64_t peer_id,
-                                            std::uint64_t peer_inc, bool client) {
+                                            std::uint64_t peer_inc, bool client,
+                                            const std::string& peer_address) {
   if (leaving_) return "this node is leaving";
   if (client) {
     if (config_.role == node_role::client) return "a client does not serve clients";
@@ -354,7 +407,7 @@ std::optional<std::string> node_core::admit(const link& l, std::uint64_t peer_id
     link& other = *op;
     if (c == l.conn || other.at == link::phase::closing || other.at == link::phase::up) continue;
     const bool same_peer = other.peer_id == peer_id ||
-                           (other.dialed && !l.peer_address.empty() && other.address == l.peer_address);
+                           (other.dialed && !peer_address.empty() && other.address == peer_address);
     if (!same_peer) continue;
     if (l.dialed == other.dialed) continue;
     const std::uint64_t dialer_of_l = l.dialed ? config_.id : peer_id;
@@ -395,7 +448,7 @@ void node_core::link_up(link& l) {
   log("info", fmt::format("linked to node {} (incarnation {}) at {}", l.peer_id, l.peer_inc,
                           m.address));
   // Our members first, then our endpoints.
-  put_members(l.out, member_list());
+  put(l, ops::members{member_list()});
   replica_->peer_up(l.key);
   gossip_member(m);
 }
@@ -403,101 +456,100 @@ void node_core::link_up(link& l) {
 // ---- session ----------------------------------------------------------------
 
 void node_core::session_frame(link& l, std::span<const std::byte> frame) {
-  std::vector<std::byte> payload;
   try {
-    payload = l.codec->open(frame);
+    op_reader reader(l.opener->open(frame));
+    while (auto o = reader.next()) {
+      std::visit([&](auto& x) { apply(l, x); }, *o);
+      if (l.at != link::phase::up) return;  // a bye or a refuse ended it
+    }
   } catch (const std::exception& e) {
-    log("warn", fmt::format("link to node {}: {}", l.peer_id, e.what()));
+    log("warn", fmt::format("link to node {} at {} ends: {}", l.peer_id, l.address, e.what()));
     drop(l, rec("error", e.what()), e.what());
     return;
   }
-  apply_ops(l, payload);
-}
-
-void node_core::apply_ops(link& l, std::span<const std::byte> payload) {
-  try {
-    for_each_op(payload, [&](link_op&& op) {
-      if (l.at != link::phase::up) return;  // a bye or an error ended it
-      std::visit([&](auto& o) { apply(l, o); }, op);
-    });
-  } catch (const std::exception& e) {
-    log("warn", fmt::format("link to node {} at {}: {}", l.peer_id, l.address, e.what()));
-    drop(l, rec("error", e.what()), e.what());
-    return;
-  }
-  if (l.ack_due && l.at == link::phase::up) {
-    put_ack(l.out, l.declares_in);
+  if (l.ack_due) {
+    put(l, ops::ack{static_cast<std::int64_t>(l.declares_in)});
     l.ack_due = false;
   }
 }
 
-void node_core::apply(link& l, op_members& o) {
+void node_core::apply(link&, ops::welcome&) { throw protocol_error("welcome after the handshake"); }
+void node_core::apply(link& l, ops::members& o) {
   if (l.peer_client || config_.role == node_role::client) return;
-  for (const auto& m : o.members) learn(m.id, m.incarnation, m.address);
+  for (const auto& m : o.list)
+    learn(static_cast<std::uint64_t>(m.id), static_cast<std::uint64_t>(m.incarnation), m.address);
 }
-void node_core::apply(link& l, op_declare& o) {
+void node_core::apply(link& l, ops::declare& o) {
   require_member(l, "declare");
-  replica_->peer_declare(l.key, std::move(o.decl));
+  replica_->peer_declare(l.key, {static_cast<std::uint64_t>(o.handle), o.role, o.interest,
+                                 {o.presence, o.absence, o.message}, std::move(o.topic)});
   ++l.declares_in;
   l.ack_due = true;
 }
-void node_core::apply(link& l, op_withdraw& o) {
+void node_core::apply(link& l, ops::withdraw& o) {
   require_member(l, "withdraw");
-  replica_->peer_withdraw(l.key, o.handle, o.why);
+  replica_->peer_withdraw(l.key, static_cast<std::uint64_t>(o.handle), o.reason);
 }
-void node_core::apply(link& l, op_message& o) {
+void node_core::apply(link& l, ops::msg& o) {
   require_member(l, "msg");
   ++l.counters.messages_in;
-  replica_->peer_message(l.key, o.body, o.feedback);
+  replica_->peer_message(l.key, o.body, false);
 }
-void node_core::apply(link& l, op_ack& o) {
+void node_core::apply(link& l, ops::fb& o) {
+  require_member(l, "fb");
+  ++l.counters.messages_in;
+  replica_->peer_message(l.key, o.body, true);
+}
+void node_core::apply(link& l, ops::ack& o) {
   require_member(l, "ack");
-  replica_->peer_ack(l.key, o.n);
+  replica_->peer_ack(l.key, static_cast<std::uint64_t>(o.count));
 }
-void node_core::apply(link& l, op_ping& o) { put_pong(l.out, o.t); }
-void node_core::apply(link& l, op_pong& o) {
-  const std::int64_t rtt = micros(env_.now()) - o.t;
+void node_core::apply(link& l, ops::ping& o) { put(l, ops::pong{o.time}); }
+void node_core::apply(link& l, ops::pong& o) {
+  const std::int64_t rtt = micros(env_.now()) - o.time;
   if (rtt >= 0) l.rtt_us = rtt;
 }
-void node_core::apply(link& l, op_bye& o) {
-  l.bye = o.why;
-  lose_peer(l, o.why, fmt::format("left: {}", o.why.to_string()));
-  l.at = link::phase::closing;
+void node_core::apply(link& l, ops::bye& o) {
+  l.bye = o.reason;
+  lose_peer(l, o.reason, fmt::format("left: {}", o.reason.to_string()));
   net_.close(l.conn, false);
 }
-void node_core::apply(link& l, op_status_req& o) {
-  put_status(l.out, o.tag, to_term(status()));
+void node_core::apply(link& l, ops::status_req& o) { put(l, ops::status{o.tag, to_term(status())}); }
+void node_core::apply(link&, ops::status& o) {
+  auto s = status_from_term(o.report);
+  if (!s) throw protocol_error("status: not a well-formed cluster status");
+  env_.on_status(*s);
 }
-void node_core::apply(link&, op_status& o) {
-  if (auto s = status_from_term(o.status)) env_.on_status(*s);
-  else throw std::runtime_error("status: not a well-formed cluster status");
-}
-void node_core::apply(link& l, op_refuse& o) {
-  log("error", fmt::format("node {} at {} refused the link: {}", l.peer_id, l.address, o.why));
-  drop(l, rec("refused", o.why), o.why);
-}
-void node_core::apply(link&, op_welcome&) {
-  throw std::runtime_error("welcome after the handshake");
+void node_core::apply(link& l, ops::refuse& o) {
+  log("error", fmt::format("node {} at {} refused the link: {}", l.peer_id, l.address,
+                           o.reason.to_string()));
+  drop(l, rec("refused", o.reason), "refused");
 }
 
 void node_core::require_member(const link& l, std::string_view what) const {
   if (l.peer_client || config_.role == node_role::client)
-    throw std::runtime_error(fmt::format("{} on a client link", what));
+    throw protocol_error(fmt::format("{} on a client link", what));
 }
 
 // ---- replica_output ---------------------------------------------------------
 
 void node_core::declare_to(peer_key p, const endpoint_decl& d) {
-  if (link* l = by_peer(p)) put_declare(l->out, d);
+  if (link* l = by_peer(p))
+    put(*l, ops::declare{static_cast<std::int64_t>(d.handle), d.role, d.interest, d.flags.presence,
+                         d.flags.absence, d.flags.message, d.topic});
 }
 void node_core::withdraw_to(peer_key p, std::uint64_t handle, const term& why) {
-  if (link* l = by_peer(p)) put_withdraw(l->out, handle, why);
+  if (link* l = by_peer(p)) put(*l, ops::withdraw{static_cast<std::int64_t>(handle), why});
 }
 void node_core::message_to(peer_key p, const term& body, bool feedback) {
   link* l = by_peer(p);
   if (!l) return;
-  put_message(l->out, body, feedback);
+  if (l->out.empty()) session_sealer::begin(l->out);
+  if (feedback) append_fb(body, l->out);
+  else append_msg(body, l->out);
+  ++l->out_ops;
   ++l->counters.messages_out;
+  // A large batch goes at once; the receiver's limit is the same as ours.
   if (l->out.size() >= batch_bytes) flush(*l);
 }
 
@@ -586,26 +638,30 @@ void node_core::learn(std::uint64_t id, std::uint64_t inc, const std::string& ad
   }
 }
 
-std::vector<member_entry> node_core::member_list() const {
-  std::vector<member_entry> list;
-  list.push_back({config_.id, incarnation_, address_, "up"});
-  for (const auto& [id, m] : members_)
-    list.push_back({m.id, m.inc, m.address,
-                    m.at == member::state::up ? "up" : m.at == member::state::left ? "left" : "lost"});
-  return list;
+namespace {
+member_state state_of(int at) {
+  return at == 0 ? member_state::up : at == 2 ? member_state::left : member_state::lost;
 }
+}  // namespace
 
-std::vector<std::byte> node_core::members_payload() const {
-  op_buffer b;
-  put_members(b, member_list());
-  return b.take();
+std::vector<member_info> node_core::member_list() const {
+  std::vector<member_info> list;
+  if (config_.role == node_role::member)
+    list.push_back({static_cast<std::int64_t>(config_.id), static_cast<std::int64_t>(incarnation_),
+                    address_, member_state::up});
+  for (const auto& [id, m] : members_)
+    if (!m.address.empty())
+      list.push_back({static_cast<std::int64_t>(m.id), static_cast<std::int64_t>(m.inc), m.address,
+                      state_of(static_cast<int>(m.at))});
+  return list;
 }
 
 void node_core::gossip_member(const member& m) {
   if (m.address.empty()) return;
-  std::vector<member_entry> one{{m.id, m.inc, m.address, m.at == member::state::up ? "up" : "lost"}};
+  ops::members one{{{static_cast<std::int64_t>(m.id), static_cast<std::int64_t>(m.inc), m.address,
+                     state_of(static_cast<int>(m.at))}}};
   for (auto& [c, l] : links_)
-    if (l->at == link::phase::up && !l->peer_client && l->peer_id != m.id) put_members(l->out, one);
+    if (l->at == link::phase::up && !l->peer_client && l->peer_id != m.id) put(*l, one);
 }
 
 void node_core::dial_due() {
@@ -682,9 +738,18 @@ void node_core::send_raw(link& l, std::vector<std::byte> wire) {
   net_.send(l.conn, std::move(wire));
 }
 
+void node_core::put(link& l, const op& o) {
+  if (l.out.empty()) session_sealer::begin(l.out);
+  append_op(o, l.out);
+  ++l.out_ops;
+}
+
 void node_core::flush(link& l) {
-  if (l.out.empty() || l.at != link::phase::up) return;
-  send_raw(l, l.codec->seal(l.out.take()));
+  if (l.out_ops == 0 || l.at != link::phase::up) return;
+  l.sealer->seal(l.out);
+  send_raw(l, std::move(l.out));
+  l.out = {};
+  l.out_ops = 0;
 }
 
 void node_core::flush() {
@@ -709,8 +774,10 @@ cluster_status node_core::status() const {
   s.node = config_.id;
   s.incarnation = incarnation_;
   for (const auto& e : member_list()) {
-    member_status ms{e.id, e.address, e.state, e.incarnation, {}};
-    if (auto it = members_.find(e.id); it != members_.end()) ms.reason = it->second.reason;
+    const auto id = static_cast<std::uint64_t>(e.id);
+    member_status ms{id, e.address, std::string(state_name(e.state)),
+                     static_cast<std::uint64_t>(e.incarnation), {}};
+    if (auto it = members_.find(id); it != members_.end()) ms.reason = it->second.reason;
     s.members.push_back(std::move(ms));
   }
   std::sort(s.members.begin(), s.members.end(),

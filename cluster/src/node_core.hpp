@@ -25,7 +25,8 @@
 #include "agora/cluster/config.hpp"
 #include "agora/cluster/status.hpp"
 #include "agora/cluster/transport.hpp"
-#include "link_codec.hpp"
+#include "op.hpp"
+#include "wire.hpp"
 #include "replica.hpp"
 
 namespace agora::cluster {
@@ -99,27 +100,28 @@ class node_core final : public transport_events, private replica_output {
 
   link* find(conn_id c);
   link* by_peer(peer_key p);
-  link_identity identity() const;
+  node_identity identity() const;
 
   // handshake and session
   void handshake_frame(link& l, std::span<const std::byte> frame);
   std::optional<std::string> admit(const link& l, std::uint64_t peer_id, std::uint64_t peer_inc,
-                                   bool client);
+                                   bool client, const std::string& peer_address);
   void link_up(link& l);
   void session_frame(link& l, std::span<const std::byte> frame);
   void apply_ops(link& l, std::span<const std::byte> payload);
-  void apply(link& l, op_welcome& o);
-  void apply(link& l, op_refuse& o);
-  void apply(link& l, op_members& o);
-  void apply(link& l, op_declare& o);
-  void apply(link& l, op_withdraw& o);
-  void apply(link& l, op_message& o);
-  void apply(link& l, op_ack& o);
-  void apply(link& l, op_ping& o);
-  void apply(link& l, op_pong& o);
-  void apply(link& l, op_bye& o);
-  void apply(link& l, op_status_req& o);
-  void apply(link& l, op_status& o);
+  void apply(link& l, ops::welcome& o);
+  void apply(link& l, ops::refuse& o);
+  void apply(link& l, ops::members& o);
+  void apply(link& l, ops::declare& o);
+  void apply(link& l, ops::withdraw& o);
+  void apply(link& l, ops::msg& o);
+  void apply(link& l, ops::fb& o);
+  void apply(link& l, ops::ack& o);
+  void apply(link& l, ops::ping& o);
+  void apply(link& l, ops::pong& o);
+  void apply(link& l, ops::bye& o);
+  void apply(link& l, ops::status_req& o);
+  void apply(link& l, ops::status& o);
   void require_member(const link& l, std::string_view what) const;
 
   // links and members
@@ -132,14 +134,15 @@ class node_core final : public transport_events, private replica_output {
   void forget(conn_id c);
   clock::duration jittered(clock::duration d);
   void learn(std::uint64_t id, std::uint64_t inc, const std::string& address);
-  std::vector<member_entry> member_list() const;
-  std::vector<std::byte> members_payload() const;
+  std::vector<member_info> member_list() const;
   void gossip_member(const member& m);
   void dial_due();
   void note_failed_handshake(const link& l, std::string_view why);
   bool handshake_allowed(const std::string& peer_ip);
 
   // output
+  /// Appends an op to the session frame being built for l.
+  void put(link& l, const op& o);
   void send_raw(link& l, std::vector<std::byte> wire);
   void flush();
   void flush(link& l);
