@@ -26,6 +26,7 @@ PACKAGES=(
   libcli11-dev
   libssl-dev
   libtomlplusplus-dev
+  nlohmann-json3-dev
 )
 
 PACKAGES+=("$@")
