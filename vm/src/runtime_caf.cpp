@@ -5,6 +5,8 @@
 #include <caf/all.hpp>
 #include <fmt/core.h>
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
@@ -41,6 +43,11 @@ namespace agora::detail {
 /// sink and a count of live VM actors, so that wait_for can time out.
 struct runtime_shared {
   std::size_t slice = 1000;
+  // Set while the level above the root pushes back (root_port::hold): no
+  // VM of this runtime runs a turn. The hosted root is woken on release;
+  // CAF-hosted VMs look again every held_poll.
+  std::atomic<bool> held{false};
+  static constexpr auto held_poll = std::chrono::milliseconds(1);
   trace_sink trace;  // for top-level VMs; nested ones inherit their parent's
   std::mutex mutex;
   std::condition_variable all_done;
@@ -170,6 +177,13 @@ std::unique_ptr<link_channel> caf_executor::start_child(vm_core& parent, std::ui
 void drain(vm_actor_type* self) {
   auto& st = self->state;
   auto& core = st.machine->core();
+  if (st.shared->held.load(std::memory_order_relaxed)) {
+    if (!st.continuation_pending) {
+      st.continuation_pending = true;
+      self->delayed_send(self, runtime_shared::held_poll, continue_atom::value);
+    }
+    return;
+  }
   st.machine->run(st.shared->slice);
   core.flush_links();
   if (!st.machine->idle()) {
@@ -323,6 +337,12 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
             self->run_soon([ops = std::move(ops)](hosted_vm& h) mutable {
               h.machine_->core().receive_down(std::move(ops));
             });
+        },
+        [weak = weak_from_this()](bool on) {
+          auto self = weak.lock();
+          if (!self) return;
+          self->shared_->held.store(on, std::memory_order_relaxed);
+          if (!on) self->run_soon([](hosted_vm&) {});  // runs a slice
         });
     upper_->start(*upper_port_);
   }
@@ -347,6 +367,9 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
   /// One slice, the links' batches, then another slice later (other work
   /// on the host gets its turn between) or, with no actor left, the end.
   void drain() {
+    // Held: hold(false) drains again. A VM with no actor left sends nothing
+    // and may finish.
+    if (shared_->held.load(std::memory_order_relaxed) && machine_->actor_count() > 0) return;
     machine_->run(shared_->slice);
     machine_->core().flush_links();
     if (!machine_->idle()) {

@@ -28,11 +28,14 @@ class upper_channel final : public link_channel {
 /// receive_down.
 class upper_port final : public root_port {
  public:
-  explicit upper_port(std::function<void(link_batch&&)> to_root) : to_root_(std::move(to_root)) {}
+  upper_port(std::function<void(link_batch&&)> to_root, std::function<void(bool)> hold)
+      : to_root_(std::move(to_root)), hold_(std::move(hold)) {}
   void deliver(std::vector<upper_event> events) override;
+  void hold(bool on) override { hold_(on); }
 
  private:
   std::function<void(link_batch&&)> to_root_;
+  std::function<void(bool)> hold_;
 };
 
 }  // namespace agora::detail

@@ -45,7 +45,8 @@ std::unique_ptr<vm_tree> vm_tree::make_root(std::string name, std::shared_ptr<up
     tree->upper_port_ = std::make_unique<upper_port>(
         [to = std::weak_ptr<node>(n)](link_batch&& ops) {
           if (auto root = to.lock()) root->from_parent.push_back(std::move(ops));
-        });
+        },
+        [t = tree.get()](bool on) { t->held_ = on; });
     tree->upper_ = std::move(upper);
     tree->upper_->start(*tree->upper_port_);
   }
@@ -93,6 +94,7 @@ bool vm_tree::deliver_mail(node& n) {
 }
 
 bool vm_tree::step() {
+  if (held_) return false;
   if (!runs_nested_) return root().step();
   for (;;) {
     bool moved = false;

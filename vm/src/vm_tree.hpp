@@ -57,6 +57,7 @@ class vm_tree final : public vm_executor {
   std::vector<std::shared_ptr<node>> nodes_;  // root first, then in creation order
   std::shared_ptr<upper_level> upper_;
   std::unique_ptr<root_port> upper_port_;
+  bool held_ = false;  // the upper level pushes back: no turns
   // False when another executor runs the root's nested VMs: then step()
   // leaves flushing to that executor, which batches per slice.
   bool runs_nested_ = false;
