@@ -9,12 +9,12 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "child_process.hpp"
+#include "figure_lines.hpp"
 #include "loopback_port.hpp"
 
 namespace agora_bench {
@@ -28,35 +28,6 @@ using agora_apps::spawn_options;
 
 constexpr auto start_timeout = 30s;
 constexpr auto run_timeout = 600s;  // a client's whole run, every repetition
-
-/// Reads lines from `child` until one starts with `prefix`; the rest of it.
-std::string expect_line(child_process& child, const std::string& what, const std::string& prefix,
-                        std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    auto line = child.line(std::max(left, 0ms));
-    if (!line) throw std::runtime_error(what + " did not print \"" + prefix + "...\"");
-    if (line->rfind(prefix, 0) == 0) return line->substr(prefix.size());
-  }
-}
-
-/// The figures a client prints when it is done: msgs_per_s, rtt_p50_us,
-/// rtt_p99_us, one per line.
-baseline_figures read_figures(child_process& client, const std::string& what) {
-  std::map<std::string, double> seen;
-  const auto deadline = std::chrono::steady_clock::now() + run_timeout;
-  while (seen.size() < 3) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    auto line = client.line(std::max(left, 0ms));
-    if (!line) throw std::runtime_error(what + " ended or stalled before printing its figures");
-    const auto space = line->find(' ');
-    const auto key = line->substr(0, space);
-    if (space != std::string::npos && (key == "msgs_per_s" || key == "rtt_p50_us" || key == "rtt_p99_us"))
-      seen[key] = std::stod(line->substr(space + 1));
-  }
-  return {true, seen["msgs_per_s"], seen["rtt_p50_us"], seen["rtt_p99_us"]};
-}
 
 void emit_figures(const std::string& name, const baseline_figures& f, const std::string& rtt_name) {
   emit("cluster", name + "_msgs_per_s", f.msgs_per_s, "msg/s");
@@ -107,7 +78,7 @@ void run_erlang(const cluster_load& load, baseline_figures& f) {
                         std::to_string(load.messages), std::to_string(load.round_trips),
                         std::to_string(load.message_bytes), std::to_string(load.reps)},
                        env);
-  f = read_figures(client, "the Erlang client node");
+  f = read_figures(client, "the Erlang client node", run_timeout);
 }
 
 // ---- mosquitto ---------------------------------------------------------------------
@@ -157,7 +128,7 @@ void run_mosquitto(const cluster_load& load, baseline_figures& f) {
                            "--messages", std::to_string(load.mqtt_messages), "--round-trips",
                            std::to_string(load.round_trips), "--size", std::to_string(load.message_bytes), "--reps",
                            std::to_string(load.reps)});
-  f = read_figures(publisher, "the MQTT publisher");
+  f = read_figures(publisher, "the MQTT publisher", run_timeout);
 #endif
 }
 
@@ -169,7 +140,7 @@ void run_tcp_floor(const cluster_load& load, baseline_figures& f) {
   child_process sender({AGORA_TCP_FLOOR_BIN, "send", "--port", port, "--messages", std::to_string(load.floor_messages),
                         "--round-trips", std::to_string(load.round_trips), "--size",
                         std::to_string(load.message_bytes), "--reps", std::to_string(load.reps)});
-  f = read_figures(sender, "the TCP floor sender");
+  f = read_figures(sender, "the TCP floor sender", run_timeout);
 }
 
 }  // namespace
