@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "agora/actor.hpp"
-#include "agora/routing_index.hpp"
 #include "agora/trace.hpp"
 #include "agora/vm.hpp"
+#include "routing_index.hpp"
 #include "vm_link.hpp"
 
 namespace agora::detail {
