@@ -371,7 +371,12 @@ void node_core::handshake_frame(link& l, std::span<const std::byte> frame) {
   try {
     for (auto& o : done.welcome) {
       if (l.at != link::phase::up) break;
-      std::visit([&](auto& x) { apply(l, x); }, o);
+      if (auto* w = std::get_if<ops::welcome>(&o)) {
+        ops::members known{std::move(w->members)};
+        apply(l, known);
+      } else {
+        std::visit([&](auto& x) { apply(l, x); }, o);
+      }
     }
   } catch (const std::exception& e) {
     drop(l, rec("error", e.what()), e.what());

@@ -78,6 +78,11 @@ class memory_net {
 
   explicit memory_net(std::vector<std::byte> secret = std::vector<std::byte>(32, std::byte{7}))
       : secret_(std::move(secret)) {}
+  /// The nodes first: stopping them still schedules (their byes).
+  ~memory_net() {
+    for (auto& n : nodes_) n->machine.reset();
+    nodes_.clear();
+  }
 
   /// A node with id `id` listening on "mem:ID" and dialing `seeds`.
   /// `tweak` may adjust its configuration. Returns its index.

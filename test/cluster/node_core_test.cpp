@@ -24,15 +24,18 @@ using log_t = std::shared_ptr<std::vector<std::string>>;
 log_t new_log() { return std::make_shared<std::vector<std::string>>(); }
 
 /// Publishes node(ID) at the cluster level and logs other nodes' node(_)
-/// coming and going.
+/// coming and going (its own node(ID) it sees too, and leaves out).
 actor_spec member_watch(std::int64_t id, log_t log) {
   return actor<>{}.on_start([id, log](turn<>& t) {
     auto c = t.at_cluster();
     c.publish(rec("node", id));
     c.subscribe("node($n)"_t,
-                {.on_presence = [log](turn<>&, const presence& p) { log->push_back("+" + p["n"].to_string()); },
-                 .on_absence = [log](turn<>&, const absence& a) {
-                   log->push_back("-" + a["n"].to_string() + " " + a.why.to_string());
+                {.on_presence = [log, id](turn<>&, const presence& p) {
+                   if (p["n"] != term(id)) log->push_back("+" + p["n"].to_string());
+                 },
+                 .on_absence = [log, id](turn<>&, const absence& a) {
+                   if (a["n"] != term(id))
+                     log->push_back("-" + a["n"].to_string() + " " + a.why.to_string());
                  }});
   });
 }
