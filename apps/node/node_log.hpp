@@ -1,0 +1,62 @@
+// agora-node's own log: one line per event on stdout (where the banner is,
+// so that scripts and tests read one stream), below a threshold dropped.
+#pragma once
+
+#include <fmt/core.h>
+
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace agora::node_app {
+
+enum class log_level { debug, info, warn, error };
+
+inline std::string_view to_string(log_level l) noexcept {
+  switch (l) {
+    case log_level::debug: return "debug";
+    case log_level::info: return "info";
+    case log_level::warn: return "warn";
+    case log_level::error: return "error";
+  }
+  return "?";
+}
+
+/// "debug", "info", "warn" or "error"; nullopt for anything else.
+inline std::optional<log_level> parse_log_level(std::string_view s) noexcept {
+  for (auto l : {log_level::debug, log_level::info, log_level::warn, log_level::error})
+    if (s == to_string(l)) return l;
+  return std::nullopt;
+}
+
+/// Writes "PREFIX: LEVEL: text" lines at or above `threshold`. A value: copy
+/// it into the handlers that log.
+class node_log {
+ public:
+  node_log(std::string prefix, log_level threshold) : prefix_(std::move(prefix)), threshold_(threshold) {}
+
+  bool enabled(log_level l) const noexcept { return l >= threshold_; }
+
+  template <class... Args>
+  void write(log_level l, fmt::format_string<Args...> f, Args&&... args) const {
+    if (!enabled(l)) return;
+    fmt::print("{}: {}: {}\n", prefix_, to_string(l), fmt::format(f, std::forward<Args>(args)...));
+    std::fflush(stdout);
+  }
+  template <class... Args>
+  void debug(fmt::format_string<Args...> f, Args&&... args) const { write(log_level::debug, f, std::forward<Args>(args)...); }
+  template <class... Args>
+  void info(fmt::format_string<Args...> f, Args&&... args) const { write(log_level::info, f, std::forward<Args>(args)...); }
+  template <class... Args>
+  void warn(fmt::format_string<Args...> f, Args&&... args) const { write(log_level::warn, f, std::forward<Args>(args)...); }
+  template <class... Args>
+  void error(fmt::format_string<Args...> f, Args&&... args) const { write(log_level::error, f, std::forward<Args>(args)...); }
+
+ private:
+  std::string prefix_;
+  log_level threshold_;
+};
+
+}  // namespace agora::node_app
