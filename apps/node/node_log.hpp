@@ -1,10 +1,12 @@
 // agora-node's own log: one line per event on stdout (where the banner is,
 // so that scripts and tests read one stream), below a threshold dropped.
+// Tests may give it a sink of their own instead.
 #pragma once
 
 #include <fmt/core.h>
 
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,15 +37,25 @@ inline std::optional<log_level> parse_log_level(std::string_view s) noexcept {
 /// it into the handlers that log.
 class node_log {
  public:
-  node_log(std::string prefix, log_level threshold) : prefix_(std::move(prefix)), threshold_(threshold) {}
+  using sink = std::function<void(std::string_view line)>;
+
+  /// `to` receives each line without its newline; empty: standard output.
+  node_log(std::string prefix, log_level threshold, sink to = {})
+      : prefix_(std::move(prefix)), threshold_(threshold), sink_(std::move(to)) {}
 
   bool enabled(log_level l) const noexcept { return l >= threshold_; }
 
   template <class... Args>
   void write(log_level l, fmt::format_string<Args...> f, Args&&... args) const {
     if (!enabled(l)) return;
-    fmt::print("{}: {}: {}\n", prefix_, to_string(l), fmt::format(f, std::forward<Args>(args)...));
-    std::fflush(stdout);
+    const std::string line =
+        fmt::format("{}: {}: {}", prefix_, to_string(l), fmt::format(f, std::forward<Args>(args)...));
+    if (sink_) {
+      sink_(line);
+    } else {
+      fmt::print("{}\n", line);
+      std::fflush(stdout);
+    }
   }
   template <class... Args>
   void debug(fmt::format_string<Args...> f, Args&&... args) const { write(log_level::debug, f, std::forward<Args>(args)...); }
@@ -57,6 +69,7 @@ class node_log {
  private:
   std::string prefix_;
   log_level threshold_;
+  sink sink_;
 };
 
 }  // namespace agora::node_app
