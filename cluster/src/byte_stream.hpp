@@ -1,5 +1,6 @@
-// The byte stream under a connection: a TCP socket, or TLS over one. The
-// same calls for both; the connection above does not know which it has.
+// The byte stream under a connection: a TCP socket, or TLS over one, with
+// the same read and write calls for both (the handshake and the shutdown
+// are TLS's own).
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>

@@ -29,6 +29,8 @@ term reason_for(const boost::system::error_code& ec) {
     return reason_reset();
   if (ec == asio::error::connection_refused) return reason_refused();
   if (ec == asio::error::timed_out) return reason_timeout();
+  if (ec.category() == asio::error::get_ssl_category() || ec.category() == asio::ssl::error::get_stream_category())
+    return reason_error("tls: " + ec.message());
   return reason_error(ec.message());
 }
 

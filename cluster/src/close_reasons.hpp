@@ -19,7 +19,8 @@ term reason_closed();
 term reason_error(std::string_view what);
 /// too_long("frame of N bytes exceeds the limit of M bytes")
 term reason_too_long(std::uint32_t announced, std::size_t limit);
-/// eof, reset, refused, timeout or error("what") for a socket error.
+/// eof, reset, refused, timeout or error("what") for a socket error
+/// (error("tls: what") for a TLS one).
 term reason_for(const boost::system::error_code& ec);
 /// error("tls: what") for a failed handshake; `verify_result` is the
 /// peer certificate's verification result (X509_V_OK when it passed).

@@ -30,6 +30,7 @@ void tcp_link::send(std::vector<std::byte> wire) {
 }
 
 void tcp_link::close(bool flush) {
+  if (flush && phase_ == phase::draining) return;  // already under way
   if (flush && phase_ == phase::open) return begin_drain();
   finish(reason_closed());
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -106,4 +107,18 @@ TEST_CASE("frame_reader: once the length is known, room() makes room for the who
   CHECK(r.room().size() >= 300'000 + 4 - head.size());
   r.clear();
   CHECK(r.buffered() == 0);
+}
+
+TEST_CASE("frame_reader: random bytes in random splits never yield a frame over the limit") {
+  std::mt19937 rng(20240611);
+  for (int round = 0; round < 200; ++round) {
+    std::string bytes(std::uniform_int_distribution<std::size_t>(0, 5000)(rng), '\0');
+    for (auto& b : bytes) b = static_cast<char>(rng());
+    if (round % 2) bytes[0] = bytes[1] = bytes[2] = 0;  // small lengths too
+    feeder f;
+    f.limit = std::uniform_int_distribution<std::size_t>(0, 3000)(rng);
+    f.feed(bytes, std::uniform_int_distribution<std::size_t>(1, 700)(rng));
+    for (const auto& frame : f.frames) CHECK(frame.size() <= f.limit);
+    CHECK(f.reader.capacity() <= frame_reader::initial_capacity);
+  }
 }

@@ -289,6 +289,7 @@ TEST_CASE("tcp_transport: close with flush delivers everything before the close"
   for (int i = 0; i < count; ++i) f.b.send(f.b_conn, std::to_string(i) + chunk);
   f.b.close(f.b_conn, true);
   CHECK(f.b.events.closed.empty());  // later, not from inside the call
+  f.b.close(f.b_conn, true);         // again: the drain goes on
   f.b.send(f.b_conn, "after the close: dropped");
   REQUIRE(run_until(f.io, [&] { return f.a.events.closed.count(f.a_conn) && f.b.events.closed.count(f.b_conn); }));
   CHECK(f.b.events.reason(f.b_conn) == "closed");
@@ -298,6 +299,41 @@ TEST_CASE("tcp_transport: close with flush delivers everything before the close"
     CHECK(f.a.events.frames[f.a_conn][static_cast<std::size_t>(i)] == std::to_string(i) + chunk);
   CHECK(f.a.events.order.back() == "closed " + std::to_string(f.a_conn) + " eof");
   CHECK(f.b.events.sent[f.b_conn].empty());  // nothing but on_closed after close()
+}
+
+TEST_CASE("tcp_transport: a flushing close gives up after the drain timeout on a peer that does not read") {
+  boost::asio::io_context io{1};
+  node a(io, {.drain_timeout = 200ms});
+  const auto address = a.listen();
+  raw_client idle(port_of(address));  // never reads
+  REQUIRE(run_until(io, [&] { return a.events.accepted.size() == 1; }));
+  const conn_id c = a.events.accepted.front().first;
+  const std::string chunk(1 << 20, 'w');
+  for (int i = 0; i < 64; ++i) a.send(c, chunk);  // far more than the socket buffers hold
+  a.close(c, true);
+  REQUIRE(run_until(io, [&] { return a.events.closed.count(c) == 1; }));
+  CHECK(a.events.reason(c) == "closed");
+  CHECK(a.logged("bytes still queued after the drain timeout of 200 ms"));
+  CHECK(a.events.reentrant == 0);
+  CHECK(a.events.after_end == 0);
+}
+
+TEST_CASE("tcp_transport: close without flush cuts a flushing close short") {
+  boost::asio::io_context io{1};
+  node a(io, {.drain_timeout = 60s});
+  const auto address = a.listen();
+  raw_client idle(port_of(address));
+  REQUIRE(run_until(io, [&] { return a.events.accepted.size() == 1; }));
+  const conn_id c = a.events.accepted.front().first;
+  for (int i = 0; i < 64; ++i) a.send(c, std::string(1 << 20, 'w'));
+  a.close(c, true);
+  run_for(io, 20ms);
+  CHECK(a.events.closed.empty());  // still draining
+  CHECK(a.transport.queued(c) > 0);
+  a.close(c, false);
+  REQUIRE(run_until(io, [&] { return a.events.closed.count(c) == 1; }));
+  CHECK(a.events.reason(c) == "closed");
+  CHECK(a.transport.queued(c) == 0);
 }
 
 TEST_CASE("tcp_transport: close without flush ends at once; nothing more arrives for it") {

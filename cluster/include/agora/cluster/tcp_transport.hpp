@@ -91,6 +91,8 @@ class tcp_transport final : public transport {
   std::size_t queued(conn_id c) const override;
   void set_limits(conn_id c, const conn_limits& limits) override;
   void close(conn_id c, bool flush) override;
+  /// After stop(), listen() throws, connect() returns an id that nothing
+  /// follows, and the other calls are ignored.
   void stop() override;
 
   /// The figures of a connection until on_closed is due; nullopt after.

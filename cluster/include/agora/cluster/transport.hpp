@@ -82,8 +82,9 @@ class transport {
   /// limit raised inside on_frame covers the frame after it).
   virtual void set_limits(conn_id c, const conn_limits& limits) = 0;
   /// Closes c: with `flush`, after what is queued has been written (within a
-  /// bounded time); otherwise at once. Nothing more is delivered for c; later
-  /// on_closed(c, closed) follows. Ignored for a connection already gone.
+  /// bounded time); otherwise (or when c is not up yet) at once. Nothing more
+  /// is delivered for c; later on_closed(c, closed) follows. Without flush it
+  /// also cuts short a flushing close. Ignored for a connection already gone.
   virtual void close(conn_id c, bool flush) = 0;
   /// Stops listening and closes every connection (flushing what is queued,
   /// within a bounded time, which goes on after stop() returns). No event
