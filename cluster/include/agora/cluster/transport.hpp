@@ -45,7 +45,8 @@ class transport_events {
   virtual void on_accepted(conn_id c, const std::string& peer) = 0;
   /// An outgoing connection from connect() is established.
   virtual void on_connected(conn_id c) = 0;
-  /// A whole frame arrived (without its length prefix).
+  /// A whole frame arrived (without its length prefix). `frame` points into
+  /// the transport's read buffer: valid only during the call.
   virtual void on_frame(conn_id c, std::span<const std::byte> frame) = 0;
   /// Bytes left the send queue; `queued` is what is still waiting.
   virtual void on_sent(conn_id c, std::size_t queued) = 0;
