@@ -9,8 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <fmt/format.h>
 
-#include <cerrno>
-
+#include "agora/accept_errors.hpp"
 #include "tcp_io.hpp"
 
 namespace agora::tcp::detail {
@@ -23,32 +22,7 @@ constexpr std::chrono::milliseconds pause_interval{100};
 /// Consecutive "try again" errors (see accept(2)) before pausing anyway.
 constexpr int max_transient_errors = 64;
 
-bool transient(const error_code& ec) {
-  if (ec.category() != boost::system::system_category()) return false;
-  switch (ec.value()) {
-    case ECONNABORTED:
-    case EPROTO:
-    case EPERM:
-    case EINTR:
-    case EAGAIN:
-    case ENETDOWN:
-    case ENOPROTOOPT:
-    case EHOSTDOWN:
-    case ENONET:
-    case EHOSTUNREACH:
-    case EOPNOTSUPP:
-    case ENETUNREACH:
-      return true;
-    default:
-      return false;
-  }
-}
-
-std::string endpoint_text(const tcp::endpoint& ep) {
-  const auto a = normalized(ep.address());
-  return a.is_v6() ? fmt::format("[{}]:{}", a.to_string(), ep.port())
-                   : fmt::format("{}:{}", a.to_string(), ep.port());
-}
+std::string endpoint_text(const tcp::endpoint& ep) { return ip::endpoint_text(ep.address(), ep.port()); }
 
 }  // namespace
 
@@ -139,7 +113,7 @@ void listener::on_accept(const error_code& ec, tcp::socket socket) {
     return;
   }
   if (ec == asio::error::operation_aborted) return;
-  if (transient(ec) && ++transient_errors_ < max_transient_errors) {
+  if (transient_accept_error(ec) && ++transient_errors_ < max_transient_errors) {
     accept();
     return;
   }

@@ -81,12 +81,6 @@ std::optional<asio::ip::address> read_address(const term& t) {
 
 }  // namespace
 
-asio::ip::address normalized(const asio::ip::address& a) {
-  if (a.is_v6() && a.to_v6().is_v4_mapped())
-    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
-  return a;
-}
-
 bool listen_spec::allows(const asio::ip::address& remote) const {
   if (!restricted) return true;
   const auto r = normalized(remote);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "agora/drivers/tcp_framing.hpp"
+#include "agora/ip_text.hpp"
 #include "agora/term.hpp"
 
 namespace agora::tcp::detail {
@@ -47,8 +48,7 @@ struct checked {
 checked<listen_spec> read_listen(const term& t);
 checked<connect_spec> read_connect(const term& t);
 
-/// v4-mapped IPv6 addresses as IPv4, others as they are.
-boost::asio::ip::address normalized(const boost::asio::ip::address& a);
+using ip::normalized;
 /// peer("HOST", PORT)
 term peer_term(const boost::asio::ip::address& a, std::uint16_t port);
 

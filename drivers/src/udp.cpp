@@ -25,6 +25,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "agora/ip_text.hpp"
 #include "driver_support.hpp"
 
 namespace agora::udp {
@@ -90,10 +91,7 @@ struct outgoing {
 };
 
 term peer_term(const proto::endpoint& ep) {
-  auto a = ep.address();
-  if (a.is_v6() && a.to_v6().is_v4_mapped())
-    a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
-  return rec("peer", a.to_string(), static_cast<std::int64_t>(ep.port()));
+  return rec("peer", ip::normalized(ep.address()).to_string(), static_cast<std::int64_t>(ep.port()));
 }
 
 void error_message(io_core& core, const term& bind, const term& peer, std::string what) {
