@@ -41,7 +41,9 @@ constexpr std::array<std::byte, 4> fb_head = {std::byte{0xe1}, std::byte{2}, std
 
 // ---- building ---------------------------------------------------------------
 
-void require(bool ok, std::string_view op, const std::string& rule) {
+// Rules are string views and formatted only on failure: msg and fb check
+// theirs on the hot path.
+void require(bool ok, std::string_view op, std::string_view rule) {
   if (!ok) throw std::invalid_argument(fmt::format("{}: {}", op, rule));
 }
 
@@ -54,10 +56,12 @@ term members_term(std::string_view op, const std::vector<member_info>& members) 
   std::vector<term> items;
   items.reserve(members.size());
   for (const member_info& m : members) {
-    require(m.id >= 1 && m.incarnation >= 1, op,
-            fmt::format("member id {} and incarnation {} must be >= 1", m.id, m.incarnation));
+    if (m.id < 1 || m.incarnation < 1)
+      require(false, op,
+              fmt::format("member id {} and incarnation {} must be >= 1", m.id, m.incarnation));
     require_no_problem(op, "member address", address_problem(m.address));
-    require(static_cast<std::size_t>(m.state) < std::size(state_names), op, "unknown member state");
+    require(static_cast<std::size_t>(m.state) < std::size(state_names), op,
+            "unknown member state");
     items.push_back(rec("member", m.id, m.incarnation, m.address,
                         sym(state_names[static_cast<std::size_t>(m.state)])));
   }
@@ -70,7 +74,7 @@ const term& checked_reason(std::string_view op, const term& reason) {
 }
 
 std::int64_t non_negative(std::string_view op, std::string_view field, std::int64_t v) {
-  require(v >= 0, op, fmt::format("{} {} is not >= 0", field, v));
+  if (v < 0) require(false, op, fmt::format("{} {} is not >= 0", field, v));
   return v;
 }
 
