@@ -18,8 +18,6 @@ namespace agora::cluster {
 
 inline constexpr std::size_t max_cluster_name_size = 64;
 inline constexpr std::size_t max_address_size = 255;
-/// A REASON's encoding (without version byte) takes at most this many bytes.
-inline constexpr std::size_t max_reason_size = 256;
 
 // Each *_problem function says what is wrong, or nothing when the value is
 // valid.
@@ -32,8 +30,9 @@ std::optional<std::string> cluster_name_problem(std::string_view name);
 /// 1..65535 in decimal without leading zeros; at most 255 bytes.
 std::optional<std::string> address_problem(std::string_view address);
 
-/// A symbol, or a record (label and concrete fields), encoded in at most
-/// max_reason_size bytes: `shutdown`, `node_lost(3)`, `crashed("...")`.
+/// A symbol, or a record with concrete fields, with a non-empty name:
+/// `shutdown`, `node_lost(3)`, `crashed("...")`. (No size limit of its own:
+/// crash texts can be long; the frame's limit bounds it.)
 std::optional<std::string> reason_problem(const term& reason);
 
 /// id and incarnation >= 1; a member has a valid address, a client "".

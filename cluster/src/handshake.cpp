@@ -33,7 +33,7 @@ handshake_step refused_by_peer(std::span<const std::byte> frame) {
   try {
     term why = parse_refuse(frame).reason;
     std::string reason = fmt::format(
-        "peer refused the handshake: {} (unauthenticated REFUSE frame)", why.to_string());
+        "peer refused the handshake: {} (unauthenticated REFUSE frame)", brief(why));
     return failed(std::move(reason), {}, std::move(why));
   } catch (const protocol_error& e) {
     return failed(fmt::format("peer sent a malformed REFUSE frame: {}", e.what()));
@@ -118,7 +118,7 @@ handshake_step dialer_handshake::on_welcome(std::span<const std::byte> frame) {
     return failed(fmt::format("the acceptor's first session frame is invalid: {}", e.what()));
   }
   if (auto* r = std::get_if<ops::refuse>(&ops.front()))
-    return failed(fmt::format("peer refused the link: {}", r->reason.to_string()), {}, r->reason);
+    return failed(fmt::format("peer refused the link: {}", brief(r->reason)), {}, r->reason);
   if (!std::holds_alternative<ops::welcome>(ops.front()))
     return failed(fmt::format("the acceptor's first session frame begins with {}, not with "
                               "welcome or refuse",

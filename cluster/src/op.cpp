@@ -30,6 +30,11 @@ constexpr std::string_view tag_fields[] = {"TAG"};
 constexpr std::string_view status_fields[] = {"TAG", "STATUS"};
 
 constexpr std::string_view state_names[] = {"up", "lost", "left"};
+// one_of() indexes map onto these enums in declaration order.
+static_assert(static_cast<int>(member_state::left) == 2);
+static_assert(static_cast<int>(interest::participant) == 0 &&
+              static_cast<int>(interest::observer) == 1 &&
+              static_cast<int>(interest::everything) == 2);
 constexpr std::int64_t all_flags = 0b111;
 
 // msg(BODY) and fb(BODY): a record tag with one field (major 7, count 1),
@@ -41,7 +46,9 @@ constexpr std::array<std::byte, 4> fb_head = {std::byte{0xe1}, std::byte{2}, std
 
 // ---- building ---------------------------------------------------------------
 
-void require(bool ok, std::string_view op, const std::string& rule) {
+// Rules are string views and formatted only on failure: msg and fb check
+// theirs on the hot path.
+void require(bool ok, std::string_view op, std::string_view rule) {
   if (!ok) throw std::invalid_argument(fmt::format("{}: {}", op, rule));
 }
 
@@ -54,10 +61,12 @@ term members_term(std::string_view op, const std::vector<member_info>& members) 
   std::vector<term> items;
   items.reserve(members.size());
   for (const member_info& m : members) {
-    require(m.id >= 1 && m.incarnation >= 1, op,
-            fmt::format("member id {} and incarnation {} must be >= 1", m.id, m.incarnation));
+    if (m.id < 1 || m.incarnation < 1)
+      require(false, op,
+              fmt::format("member id {} and incarnation {} must be >= 1", m.id, m.incarnation));
     require_no_problem(op, "member address", address_problem(m.address));
-    require(static_cast<std::size_t>(m.state) < std::size(state_names), op, "unknown member state");
+    require(static_cast<std::size_t>(m.state) < std::size(state_names), op,
+            "unknown member state");
     items.push_back(rec("member", m.id, m.incarnation, m.address,
                         sym(state_names[static_cast<std::size_t>(m.state)])));
   }
@@ -70,7 +79,7 @@ const term& checked_reason(std::string_view op, const term& reason) {
 }
 
 std::int64_t non_negative(std::string_view op, std::string_view field, std::int64_t v) {
-  require(v >= 0, op, fmt::format("{} {} is not >= 0", field, v));
+  if (v < 0) require(false, op, fmt::format("{} {} is not >= 0", field, v));
   return v;
 }
 
@@ -83,14 +92,12 @@ void append_body(std::span<const std::byte> head, std::string_view op, const ter
 
 // ---- reading ----------------------------------------------------------------
 
-/// Reruns `read`, prefixing what it throws with `where`.
-template <class Read>
-auto with_context(const std::string& where, Read read) {
-  try {
-    return read();
-  } catch (const protocol_error& e) {
-    throw protocol_error(fmt::format("{}: {}", where, e.what()), e.refusal());
-  }
+member_info read_member(const term& t) {
+  const record_fields m(t, "member", member_fields);
+  return member_info{.id = m.integer(0, 1),
+                     .incarnation = m.integer(1, 1),
+                     .address = std::string(m.address(2, false)),
+                     .state = static_cast<member_state>(m.one_of(3, {"up", "lost", "left"}))};
 }
 
 /// The MEMBERS of welcome(MEMBERS) or members(MEMBERS).
@@ -101,14 +108,12 @@ std::vector<member_info> read_members(const term& t) {
   std::vector<member_info> members;
   members.reserve(list.size());
   for (std::size_t k = 0; k < list.size(); ++k) {
-    const std::string where = fmt::format("{}: MEMBERS item {}", t.label(), k + 1);
-    members.push_back(with_context(where, [&] {
-      const record_fields m(list[k], "member", member_fields);
-      return member_info{.id = m.integer(0, 1),
-                         .incarnation = m.integer(1, 1),
-                         .address = std::string(m.address(2, false)),
-                         .state = static_cast<member_state>(m.one_of(3, {"up", "lost", "left"}))};
-    }));
+    try {
+      members.push_back(read_member(list[k]));
+    } catch (const protocol_error& e) {
+      throw protocol_error(fmt::format("{}: MEMBERS item {}: {}", t.label(), k + 1, e.what()),
+                           e.refusal());
+    }
   }
   return members;
 }
@@ -126,15 +131,16 @@ op read_op(const term& t) {
   if (label == "fb") return ops::fb{record_fields(t, label, body_fields).concrete(0)};
   if (label == "declare") {
     const record_fields f(t, label, declare_fields);
+    ops::declare d;  // fields checked in order, so an error names the first bad one
+    d.handle = f.integer(0, 0);
+    d.role = f.one_of(1, {"publisher", "subscriber"}) == 0 ? role::publisher : role::subscriber;
+    d.interest = static_cast<interest>(f.one_of(2, {"participant", "observer", "everything"}));
     const std::int64_t flags = flags_of(f, 3);
-    return ops::declare{
-        .handle = f.integer(0, 0),
-        .role = f.one_of(1, {"publisher", "subscriber"}) == 0 ? role::publisher : role::subscriber,
-        .interest = static_cast<interest>(f.one_of(2, {"participant", "observer", "everything"})),
-        .presence = (flags & 1) != 0,
-        .absence = (flags & 2) != 0,
-        .message = (flags & 4) != 0,
-        .topic = f[4]};
+    d.presence = (flags & 1) != 0;
+    d.absence = (flags & 2) != 0;
+    d.message = (flags & 4) != 0;
+    d.topic = f[4];
+    return d;
   }
   if (label == "withdraw") {
     const record_fields f(t, label, withdraw_fields);

@@ -104,7 +104,7 @@ cluster_secret parse_secret_text(std::string_view text, std::string_view origin)
   if (digits < 2 * cluster_secret::min_size)
     throw std::runtime_error(fmt::format(
         "cluster secret file {}: {} hex digits ({} bits); at least {} (256 bits) are needed "
-        "(make one with: openssl rand -hex 32)",
+        "(make one with: umask 077; openssl rand -hex 32 > FILE)",
         origin, digits, digits * 4, 2 * cluster_secret::min_size));
   if (digits % 2 != 0)
     throw std::runtime_error(fmt::format(

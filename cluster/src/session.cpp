@@ -39,7 +39,8 @@ void session_sealer::seal(std::vector<std::byte>& wire) {
     throw std::logic_error("session_sealer::seal: the frame was not begun with begin()");
   if (wire.size() == frame_prefix_size + min_payload)
     throw std::logic_error("session_sealer::seal: the frame holds no op");
-  if (wire.size() - frame_prefix_size + session_tag_size > std::numeric_limits<std::uint32_t>::max())
+  if (wire.size() - frame_prefix_size + session_tag_size >
+      std::numeric_limits<std::uint32_t>::max())
     throw std::length_error(fmt::format("session frame of {} bytes does not fit a 4-byte length",
                                         wire.size() - frame_prefix_size + session_tag_size));
   if (sequence_ == std::numeric_limits<std::uint64_t>::max())

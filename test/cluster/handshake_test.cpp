@@ -106,7 +106,9 @@ bytes sealed(session_sealer& s, const std::vector<op>& ops) {
   return bytes(wire.begin() + frame_prefix_size, wire.end());
 }
 
-bytes without_prefix(const bytes& wire) { return bytes(wire.begin() + frame_prefix_size, wire.end()); }
+bytes without_prefix(const bytes& wire) {
+  return bytes(wire.begin() + frame_prefix_size, wire.end());
+}
 
 }  // namespace
 
@@ -131,8 +133,10 @@ TEST_CASE("handshake: both sides establish, learn each other and share the sessi
   CHECK(a.sealer.next_sequence() == 1);
   CHECK(d.opener.next_sequence() == 1);
   for (int i = 0; i < 3; ++i) {
-    CHECK(decode_ops(a.opener.open(sealed(d.sealer, {ops::ack{i}}))) == std::vector<op>{ops::ack{i}});
-    CHECK(decode_ops(d.opener.open(sealed(a.sealer, {ops::pong{i}}))) == std::vector<op>{ops::pong{i}});
+    CHECK(decode_ops(a.opener.open(sealed(d.sealer, {ops::ack{i}}))) ==
+          std::vector<op>{ops::ack{i}});
+    CHECK(decode_ops(d.opener.open(sealed(a.sealer, {ops::pong{i}}))) ==
+          std::vector<op>{ops::pong{i}});
   }
   // Each direction has its own key: a frame does not open in the other one.
   session_opener& wrong_way = d.opener;
@@ -281,7 +285,8 @@ struct hand_acceptor {
     session_keys keys;
     derive_session_keys(secret, h.nonce, own, bytes_of_transcript, keys);
     sealer.emplace(keys.acceptor);
-    return without_prefix(build(challenge_frame{as, own, acceptor_mac(secret, bytes_of_transcript)}));
+    return without_prefix(
+        build(challenge_frame{as, own, acceptor_mac(secret, bytes_of_transcript)}));
   }
 };
 

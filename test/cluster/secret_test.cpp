@@ -99,7 +99,8 @@ TEST_CASE("secret: fewer than 256 bits, odd digits, other characters and huge fi
   const std::string short_key = load_error(dir.file("short", hex64.substr(0, 62), 0600));
   CHECK(contains(short_key, "62 hex digits (248 bits); at least 64 (256 bits) are needed"));
   CHECK(contains(load_error(dir.file("empty", "", 0600)), "0 hex digits"));
-  CHECK(contains(load_error(dir.file("odd", hex64 + "a", 0600)), "an odd number of hex digits (65)"));
+  CHECK(contains(load_error(dir.file("odd", hex64 + "a", 0600)),
+                 "an odd number of hex digits (65)"));
 
   const std::string inner = load_error(dir.file("inner", hex64.substr(0, 32) + " " + hex64, 0600));
   CHECK(contains(inner, "byte 32 is not a hex digit"));

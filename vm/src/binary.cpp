@@ -60,6 +60,7 @@
 #include "agora/binary.hpp"
 
 #include <bit>
+#include <boost/container/small_vector.hpp>
 #include <cmath>
 #include <fmt/format.h>
 #include <limits>
@@ -407,12 +408,14 @@ class reader {
 
 void encode_item(const term& t, std::vector<std::byte>& out) {
   writer w(out);
-  // Iterators over the items still to write of each open compound.
+  // Iterators over the items still to write of each open compound; the
+  // first levels in place, so that encoding a shallow term (a message on
+  // the cluster's hot path) allocates nothing beyond its output.
   struct frame {
     const term* next;
     const term* end;
   };
-  std::vector<frame> open;
+  boost::container::small_vector<frame, 8> open;
   const term* cur = &t;
   for (;;) {
     w.shallow(*cur);
