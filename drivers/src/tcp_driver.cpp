@@ -93,10 +93,17 @@ struct driver_core {
   std::unordered_map<term, std::unordered_set<std::int64_t>> by_listen;
   std::int64_t next_lid = 1, next_cid = 1;
 
+  lid_entry* find_listener(std::int64_t lid) {
+    auto it = lids.find(lid);
+    return it == lids.end() ? nullptr : &it->second;
+  }
+  conn_entry* find(std::int64_t id) {
+    auto it = conns.find(id);
+    return it == conns.end() ? nullptr : &it->second;
+  }
   conn_entry* find(const term& conn) {
     if (!conn.is_record("tcp.conn", 1) || !conn[0].is_int()) return nullptr;
-    auto it = conns.find(conn[0].as_int());
-    return it == conns.end() ? nullptr : &it->second;
+    return find(conn[0].as_int());
   }
 };
 
@@ -321,9 +328,7 @@ connect_entry* connector_of(driver_core& c, std::int64_t cid) {
 
 void check_held(turn_base& base, std::int64_t id) {
   dturn t(base);
-  auto& c = *t.state.core;
-  auto it = c.conns.find(id);
-  if (it != c.conns.end()) release_if_unheld(t, it->second);
+  if (auto* e = t.state.core->find(id)) release_if_unheld(t, *e);
 }
 
 }  // namespace
@@ -334,29 +339,26 @@ namespace detail::events {
 
 void listening(turn_base& base, std::int64_t lid, std::int64_t port) {
   dturn t(base);
-  auto& c = *t.state.core;
-  auto it = c.lids.find(lid);
-  if (it == c.lids.end()) return;
-  set_status(t, it->second.status, rec("tcp.listener", it->second.listen, rec("listening", port)));
+  if (auto* l = t.state.core->find_listener(lid))
+    set_status(t, l->status, rec("tcp.listener", l->listen, rec("listening", port)));
 }
 
 void listen_failed(turn_base& base, std::int64_t lid, const std::string& what) {
   dturn t(base);
   auto& c = *t.state.core;
-  auto it = c.lids.find(lid);
-  if (it == c.lids.end()) return;
-  c.log.write(log_level::warn,
-              fmt::format("cannot listen on {}: {}", it->second.listen.to_string(), what));
-  set_status(t, it->second.status, rec("tcp.listener", it->second.listen, rec("failed", what)));
+  auto* l = c.find_listener(lid);
+  if (!l) return;
+  c.log.write(log_level::warn, fmt::format("cannot listen on {}: {}", l->listen.to_string(), what));
+  set_status(t, l->status, rec("tcp.listener", l->listen, rec("failed", what)));
 }
 
 void listener_closed(turn_base& base, std::int64_t lid) {
   dturn t(base);
   auto& c = *t.state.core;
-  auto it = c.lids.find(lid);
-  if (it == c.lids.end()) return;
-  clear_status(t, it->second.status);
-  c.lids.erase(it);
+  if (auto* l = c.find_listener(lid)) {
+    clear_status(t, l->status);
+    c.lids.erase(lid);
+  }
 }
 
 void accepted(turn_base& base, const term& listen, std::int64_t id, const term& peer) {
@@ -407,33 +409,30 @@ void read_end(turn_base& base, std::int64_t id, const term& why) {
   // message; the socket stays open for writing while someone holds
   // tcp.data (half-close).
   dturn t(base);
-  auto& c = *t.state.core;
-  auto it = c.conns.find(id);
-  if (it == c.conns.end()) return;
-  conn_entry& e = it->second;
-  remove_link(t, e, why);
-  t.send(rec("tcp.data", e.conn, why));
-  release_if_unheld(t, e);
+  conn_entry* e = t.state.core->find(id);
+  if (!e) return;
+  remove_link(t, *e, why);
+  t.send(rec("tcp.data", e->conn, why));
+  release_if_unheld(t, *e);
 }
 
 void closed(turn_base& base, std::int64_t id, const term& why) {
   dturn t(base);
   auto& c = *t.state.core;
-  auto it = c.conns.find(id);
-  if (it == c.conns.end()) return;
-  conn_entry& e = it->second;
-  remove_link(t, e, why);
-  remove_data(t, e, why);
-  if (e.outgoing) {
-    if (auto* k = connector_of(c, e.cid); k && k->conn == e.conn[0].as_int()) {
+  conn_entry* e = c.find(id);
+  if (!e) return;
+  remove_link(t, *e, why);
+  remove_data(t, *e, why);
+  if (e->outgoing) {
+    if (auto* k = connector_of(c, e->cid); k && k->conn == id) {
       k->conn = 0;
       if (k->io) k->io->retry();  // with reconnect(...) only
     }
-  } else if (auto b = c.by_listen.find(e.owner); b != c.by_listen.end()) {
-    b->second.erase(it->first);
+  } else if (auto b = c.by_listen.find(e->owner); b != c.by_listen.end()) {
+    b->second.erase(id);
     if (b->second.empty()) c.by_listen.erase(b);
   }
-  c.conns.erase(it);
+  c.conns.erase(id);
 }
 
 void log(turn_base& base, log_level level, const std::string& line) {

@@ -27,9 +27,9 @@
 //       fired: timer_expired messages sent; missed: periods coalesced away;
 //       ignored: malformed or subscriber-less requests.
 //
-// When the asio timer expires, its completion runs a turn of the driver
-// (io_port::post, not a message: nobody else can fake it) that fires every
-// timer due by then, in deadline order (ties: in the order set).
+// When the asio timer expires, its completion runs a turn of the driver, a
+// tick (io_port::post, not a message: nobody else can fake it), that fires
+// every timer due by then, in deadline order (ties: in the order set).
 //
 // Presence drives the lifetime. The requester subscribes to
 // `timer_expired(ID, _)` *before* (or in the same turn as) it sends
