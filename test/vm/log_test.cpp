@@ -128,14 +128,23 @@ TEST_CASE("log: a runtime reports a child that fails to start and a posted task 
                               std::string("vm top/jobs: child broken failed to start: no state today")});
 }
 
-TEST_CASE("log: the ground reports a driver that fails to start to its sink") {
+TEST_CASE("log: the ground reports a driver that fails to start and a failing task to its sink") {
   collected got;
   ground g({.handle_signals = false, .log = got.sink()});
   g.spawn(unbuildable("agora.broken"));
-  CHECK(g.run(actor<>{}.on_start([](turn<>& t) { t.quit(); })) == 0);
+  // Posted from one thread, in order: the failing task, then the root's
+  // stop (which ends run()).
+  actor<> root;
+  root.on_message(sym("stop"), [](turn<>& t, const message&) { t.quit(); });
+  root.on_start([&g](turn<>&) {
+    g.handle().post([](vm&) { throw std::runtime_error("deliberate"); });
+    g.handle().send(sym("stop"));
+  });
+  CHECK(g.run(root) == 0);
   write_log(g.log(), log_level::info, "what drivers report by default");  // io_port::log()
   const auto lines = got.taken();
-  REQUIRE(lines.size() == 2);
+  REQUIRE(lines.size() == 3);
   CHECK(lines[0].second == "ground: starting agora.broken failed: no state today");
-  CHECK(lines[1].second == "what drivers report by default");
+  CHECK(lines[1].second == "task posted in vm ground failed: deliberate");
+  CHECK(lines[2].second == "what drivers report by default");
 }
