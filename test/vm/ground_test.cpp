@@ -157,7 +157,7 @@ TEST_CASE("ground: its VM runs on the I/O thread; nested VMs, taps and handles r
   g.spawn(nested_vm("jobs", {worker}));
 
   actor<> root{{}, "root"};
-  root.on_start([&](turn<>& t) {
+  root.on_start([&](turn<>&) {
     vm_thread = std::this_thread::get_id();
     boost::asio::post(g.io(), [&, id = vm_thread] { io_is_vm_thread = std::this_thread::get_id() == id; });
   });
