@@ -35,7 +35,12 @@ int run_node(const node_settings& settings) {
   const node_log log(fmt::format("agora-node {}", id), settings.level);
   log.debug("{}", describe(settings));
 
-  ground g(ground_config{.name = fmt::format("agora-node-{}", id)});
+  // The libraries' lines (the cluster node's among them) go the same way,
+  // at their own level.
+  ground g(ground_config{.name = fmt::format("agora-node-{}", id),
+                         .log = [log](log_level level, std::string_view line) {
+                           log.write(level, "{}", line);
+                         }});
   std::unique_ptr<cluster::node> node;
   try {
     node = std::make_unique<cluster::node>(g, settings.config);

@@ -12,19 +12,12 @@
 #include <string_view>
 #include <utility>
 
+#include "agora/log.hpp"
+
 namespace agora::node_app {
 
-enum class log_level { debug, info, warn, error };
-
-inline std::string_view to_string(log_level l) noexcept {
-  switch (l) {
-    case log_level::debug: return "debug";
-    case log_level::info: return "info";
-    case log_level::warn: return "warn";
-    case log_level::error: return "error";
-  }
-  return "?";
-}
+/// The libraries' levels (agora/log.hpp, with to_string) serve here too.
+using agora::log_level;
 
 /// "debug", "info", "warn" or "error"; nullopt for anything else.
 inline std::optional<log_level> parse_log_level(std::string_view s) noexcept {

@@ -133,7 +133,13 @@ int run_status(const status_options& options) {
   auto config = client_config(options);
   if (!config) return 2;
 
-  ground g(ground_config{.name = "agora-node-status", .threads = 1});
+  // What the libraries say goes to stderr, warnings and errors only: stdout
+  // holds the answer.
+  ground g(ground_config{.name = "agora-node-status",
+                         .threads = 1,
+                         .log = [](log_level level, std::string_view line) {
+                           if (level >= log_level::warn) fmt::print(stderr, "agora-node status: {}\n", line);
+                         }});
   std::unique_ptr<cluster::node> client;
   try {
     client = std::make_unique<cluster::node>(g, std::move(*config));

@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <cstdio>
 #include <future>
 #include <mutex>
 #include <stdexcept>
@@ -53,20 +52,19 @@ node_config checked(node_config c) {
 struct node::impl final : upper_level, node_env, std::enable_shared_from_this<impl> {
   impl(ground& g, node_config c)
       : io(g.io()),
+        sink(g.log()),
         config(checked(std::move(c))),
         incarnation(new_incarnation()),
-        net(io, transport_options(config, [this](std::string_view line) { log("info", line); })),
+        net(io, transport_options(config,
+                                  [this](std::string_view line) { log(log_level::info, line); })),
         core(config, incarnation, net, *this),
         timer(io) {}
 
   // node_env
   clock::time_point now() override { return clock::now(); }
   void random_bytes(std::span<std::byte> out) override { system_random_bytes(out); }
-  void log(std::string_view level, std::string_view line) override {
-    if (level == "debug") return;
-    std::fprintf(stderr, "agora: cluster node %llu: %.*s: %.*s\n",
-                 static_cast<unsigned long long>(config.id), static_cast<int>(level.size()),
-                 level.data(), static_cast<int>(line.size()), line.data());
+  void log(log_level level, std::string_view line) override {
+    write_log(sink, level, fmt::format("cluster node {}: {}", config.id, line));
   }
   void on_status(const cluster_status& s) override {
     std::function<void(const cluster_status&)> f;
@@ -112,6 +110,7 @@ struct node::impl final : upper_level, node_env, std::enable_shared_from_this<im
   }
 
   asio::io_context& io;
+  const log_sink sink;
   const node_config config;
   const std::uint64_t incarnation;
   tcp_transport net;

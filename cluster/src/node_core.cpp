@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
+#include "fields.hpp"
 #include "handshake.hpp"
 #include "secret.hpp"
 #include "session.hpp"
@@ -43,6 +45,13 @@ std::string host_of(const std::string& address) {
 
 term node_lost(std::uint64_t id) { return rec("node_lost", static_cast<std::int64_t>(id)); }
 
+/// A reason as the wire takes it (a concrete symbol or record): an actor may
+/// have given any term; that one travels as its text.
+term wire_reason(const term& why) {
+  if (!reason_problem(why)) return why;
+  return rec("reason", why.to_string());
+}
+
 }  // namespace
 
 // ---- state ------------------------------------------------------------------
@@ -62,7 +71,7 @@ struct node_core::link {
   bool peer_client = false;
   std::string peer_address;  // where the peer listens
   peer_key key = 0;          // in the replica, once up (members only)
-  clock::time_point last_rx{}, last_tx{};
+  clock::time_point last_rx{}, last_tx{}, last_ping{};
   std::vector<std::byte> out;  // the SESSION frame being built (begun), or empty
   std::size_t out_ops = 0;
   std::uint64_t declares_in = 0;
@@ -95,7 +104,12 @@ class node_core::ground_link final : public upper_level {
   explicit ground_link(node_core& core) : core_(core) {}
   void start(root_port& port) override { core_.replica_->start(port); }
   void apply(std::vector<upper_action> batch) override {
-    core_.replica_->apply(std::move(batch));
+    try {
+      core_.replica_->apply(std::move(batch));
+    } catch (const std::exception& e) {
+      // A bug, not bad input: say so, and keep the node serving.
+      core_.log(log_level::error, fmt::format("cluster level: {}", e.what()));
+    }
     core_.flush();
   }
   void stop() override {
@@ -113,7 +127,18 @@ node_core::node_core(node_config config, std::uint64_t incarnation, transport& n
       net_(net),
       env_(env),
       replica_(std::make_shared<replica>(static_cast<replica_output&>(*this))),
-      ground_side_(std::make_unique<ground_link>(*this)) {}
+      ground_side_(std::make_unique<ground_link>(*this)) {
+  if (config_.role == node_role::client && config_.id == 0) {
+    // A client names itself at random: it is no member, its id only tells
+    // its links apart in the logs.
+    std::array<std::byte, 4> r{};
+    env_.random_bytes(r);
+    config_.id = 1 + (std::uint64_t{std::to_integer<std::uint8_t>(r[0])} << 24 |
+                      std::uint64_t{std::to_integer<std::uint8_t>(r[1])} << 16 |
+                      std::uint64_t{std::to_integer<std::uint8_t>(r[2])} << 8 |
+                      std::to_integer<std::uint8_t>(r[3]));
+  }
+}
 
 node_core::~node_core() = default;
 
@@ -121,7 +146,7 @@ clock::duration node_core::tick_period() const {
   return std::max<clock::duration>(std::chrono::milliseconds(5), config_.heartbeat / 4);
 }
 
-void node_core::log(std::string_view level, std::string line) { env_.log(level, line); }
+void node_core::log(log_level level, std::string line) { env_.log(level, line); }
 
 // ---- start, tick, leave -----------------------------------------------------
 
@@ -149,7 +174,7 @@ void node_core::tick() {
   if (lag > period) {
     for (auto& [c, l] : links_)
       if (l->at == link::phase::up) l->last_rx = std::min(now, l->last_rx + lag);
-    log("info", fmt::format("local lag of {} ms (this process was stopped or starved): peer "
+    log(log_level::info, fmt::format("local lag of {} ms (this process was stopped or starved): peer "
                             "deadlines extended by as much",
                             millis(lag)));
   }
@@ -164,8 +189,11 @@ void node_core::tick() {
       case link::phase::up:
         if (now - l.last_rx > config_.deadline) {
           expired.push_back(&l);
-        } else if (now - l.last_tx >= config_.heartbeat) {
+        } else if (now - l.last_tx >= config_.heartbeat || now - l.last_ping >= 5 * config_.heartbeat) {
+          // Idle links ping to show they live; busy ones now and then, so
+          // that both ends know the round-trip time.
           put(l, ops::ping{micros(now)});
+          l.last_ping = now;
         }
         if (l.congested_since && now - *l.congested_since > config_.too_slow_after)
           expired.push_back(&l);
@@ -198,7 +226,7 @@ void node_core::leave(const term& why) {
   leaving_ = true;
   for (auto& [c, l] : links_) {
     if (l->at != link::phase::up) continue;
-    put(*l, ops::bye{why});
+    put(*l, ops::bye{wire_reason(why)});
     flush(*l);
     l->at = link::phase::closing;
     net_.close(c, true);
@@ -248,7 +276,8 @@ void node_core::on_accepted(conn_id c, const std::string& peer) {
   l->address = peer;
   l->at = link::phase::handshake;
   l->since = l->last_rx = env_.now();
-  l->acceptor.emplace(
+  try {
+    l->acceptor.emplace(
       handshake_params{config_.cluster, identity(), cluster_secret(config_.secret),
                        [this](std::span<std::byte> out) { env_.random_bytes(out); }},
       [this, c](const node_identity& who) -> std::optional<term> {
@@ -261,6 +290,11 @@ void node_core::on_accepted(conn_id c, const std::string& peer) {
         return std::nullopt;
       },
       [this](const node_identity&) { return std::vector<op>{ops::welcome{member_list()}}; });
+  } catch (const std::exception& e) {
+    log(log_level::error, fmt::format("cannot accept {}: {}", peer, e.what()));
+    net_.close(c, false);
+    return;
+  }
   net_.set_limits(c, {.max_frame = max_handshake_frame});
   links_.emplace(c, std::move(l));
 }
@@ -270,8 +304,15 @@ void node_core::on_connected(conn_id c) {
   if (!l) return;
   l->at = link::phase::handshake;
   l->since = l->last_rx = env_.now();
-  l->dialer.emplace(handshake_params{config_.cluster, identity(), cluster_secret(config_.secret),
-                                     [this](std::span<std::byte> out) { env_.random_bytes(out); }});
+  try {
+    l->dialer.emplace(handshake_params{config_.cluster, identity(), cluster_secret(config_.secret),
+                                       [this](std::span<std::byte> out) { env_.random_bytes(out); }});
+  } catch (const std::exception& e) {
+    log(log_level::error, fmt::format("cannot dial {}: {}", l->address, e.what()));
+    l->at = link::phase::closing;
+    net_.close(c, false);
+    return;
+  }
   net_.set_limits(c, {.max_frame = max_handshake_frame});
   send_raw(*l, l->dialer->start());
 }
@@ -311,7 +352,7 @@ void node_core::on_closed(conn_id c, const term& why) {
     // Reset, EOF, error: the peer is lost at once.
     lose_peer(l, l.bye ? *l.bye : node_lost(l.peer_id), why.to_string());
   } else if (l.at != link::phase::closing) {
-    if (l.dialed) log("debug", fmt::format("dialing {} failed: {}", l.address, why.to_string()));
+    if (l.dialed) log(log_level::debug, fmt::format("dialing {} failed: {}", l.address, why.to_string()));
     else note_failed_handshake(l, fmt::format("connection ended during the handshake: {}", why.to_string()));
   }
   forget(c);
@@ -339,7 +380,7 @@ void node_core::handshake_frame(link& l, std::span<const std::byte> frame) {
       why = fmt::format("refused by the peer: {}",
                         r.is_record("refused", 1) && r[0].is_string() ? std::string(r[0].as_string())
                                                                       : r.to_string());
-      log("error", fmt::format("{} at {}: {}", l.dialed ? "dialing" : "peer", l.address, why));
+      log(log_level::error, fmt::format("{} at {}: {}", l.dialed ? "dialing" : "peer", l.address, why));
     } else {
       note_failed_handshake(l, why);
     }
@@ -360,7 +401,7 @@ void node_core::handshake_frame(link& l, std::span<const std::byte> frame) {
   if (l.dialed && !l.peer_client) {
     // The acceptor admitted us; check our side too (a link made meanwhile).
     if (auto refusal = admit(l, l.peer_id, l.peer_inc, false, l.peer_address)) {
-      log("info", fmt::format("link to node {} at {} not kept: {}", l.peer_id, l.address, *refusal));
+      log(log_level::info, fmt::format("link to node {} at {} not kept: {}", l.peer_id, l.address, *refusal));
       l.at = link::phase::closing;
       net_.close(l.conn, false);
       return;
@@ -431,11 +472,11 @@ void node_core::link_up(link& l) {
   l.at = link::phase::up;
   l.since = l.last_rx = l.last_tx = now;
   if (l.peer_client) {
-    log("info", fmt::format("client linked from {}", l.address));
+    log(log_level::info, fmt::format("client linked from {}", l.address));
     return;
   }
   if (config_.role == node_role::client) {
-    log("debug", fmt::format("linked to node {} at {}", l.peer_id, l.address));
+    log(log_level::debug, fmt::format("linked to node {} at {}", l.peer_id, l.address));
     if (status_wanted_) request_status();
     return;
   }
@@ -450,7 +491,7 @@ void node_core::link_up(link& l) {
   m.conn = l.conn;
   m.backoff = config_.reconnect_min;
   l.key = next_peer_++;
-  log("info", fmt::format("linked to node {} (incarnation {}) at {}", l.peer_id, l.peer_inc,
+  log(log_level::info, fmt::format("linked to node {} (incarnation {}) at {}", l.peer_id, l.peer_inc,
                           m.address));
   // Our members first, then our endpoints.
   put(l, ops::members{member_list()});
@@ -468,7 +509,7 @@ void node_core::session_frame(link& l, std::span<const std::byte> frame) {
       if (l.at != link::phase::up) return;  // a bye or a refuse ended it
     }
   } catch (const std::exception& e) {
-    log("warn", fmt::format("link to node {} at {} ends: {}", l.peer_id, l.address, e.what()));
+    log(log_level::warn, fmt::format("link to node {} at {} ends: {}", l.peer_id, l.address, e.what()));
     drop(l, rec("error", e.what()), e.what());
     return;
   }
@@ -516,7 +557,7 @@ void node_core::apply(link& l, ops::pong& o) {
 }
 void node_core::apply(link& l, ops::bye& o) {
   l.bye = o.reason;
-  lose_peer(l, o.reason, fmt::format("left: {}", o.reason.to_string()));
+  lose_peer(l, o.reason, o.reason.to_string());
   net_.close(l.conn, false);
 }
 void node_core::apply(link& l, ops::status_req& o) { put(l, ops::status{o.tag, to_term(status())}); }
@@ -526,7 +567,7 @@ void node_core::apply(link&, ops::status& o) {
   env_.on_status(*s);
 }
 void node_core::apply(link& l, ops::refuse& o) {
-  log("error", fmt::format("node {} at {} refused the link: {}", l.peer_id, l.address,
+  log(log_level::error, fmt::format("node {} at {} refused the link: {}", l.peer_id, l.address,
                            o.reason.to_string()));
   drop(l, rec("refused", o.reason), "refused");
 }
@@ -544,7 +585,7 @@ void node_core::declare_to(peer_key p, const endpoint_decl& d) {
                          d.flags.absence, d.flags.message, d.topic});
 }
 void node_core::withdraw_to(peer_key p, std::uint64_t handle, const term& why) {
-  if (link* l = by_peer(p)) put(*l, ops::withdraw{static_cast<std::int64_t>(handle), why});
+  if (link* l = by_peer(p)) put(*l, ops::withdraw{static_cast<std::int64_t>(handle), wire_reason(why)});
 }
 void node_core::message_to(peer_key p, const term& body, bool feedback) {
   link* l = by_peer(p);
@@ -565,7 +606,7 @@ void node_core::lose_peer(link& l, const term& endpoints_why, const std::string&
   l.at = link::phase::closing;
   if (l.peer_client || config_.role == node_role::client) {
     if (config_.role == node_role::client)
-      log("info", fmt::format("link to node {} ended: {}", l.peer_id, member_reason));
+      log(log_level::info, fmt::format("link to node {} ended: {}", l.peer_id, member_reason));
     return;
   }
   auto& m = members_[l.peer_id];
@@ -577,7 +618,7 @@ void node_core::lose_peer(link& l, const term& endpoints_why, const std::string&
     m.backoff = config_.reconnect_min;
     m.next_dial = env_.now() + config_.reconnect_min;
   }
-  log(l.bye ? "info" : "warn",
+  log(l.bye ? log_level::info : log_level::warn,
       fmt::format("node {} (incarnation {}) {}: {}", l.peer_id, l.peer_inc,
                   l.bye ? "left" : "lost", member_reason));
   replica_->peer_down(l.key, endpoints_why);
@@ -617,7 +658,7 @@ clock::duration node_core::jittered(clock::duration d) {
 void node_core::learn(std::uint64_t id, std::uint64_t inc, const std::string& address) {
   if (id == config_.id) {
     if (inc != incarnation_)
-      log("error", fmt::format("another process claims this node's id {} (incarnation {}, at {})",
+      log(log_level::error, fmt::format("another process claims this node's id {} (incarnation {}, at {})",
                                id, inc, address));
     return;
   }
@@ -706,7 +747,7 @@ void node_core::dial_due() {
 
 void node_core::note_failed_handshake(const link& l, std::string_view why) {
   if (l.dialed) {
-    log("warn", fmt::format("handshake with {} failed: {}", l.address, why));
+    log(log_level::warn, fmt::format("handshake with {} failed: {}", l.address, why));
     return;
   }
   const std::string ip = host_of(l.address);
@@ -718,7 +759,7 @@ void node_core::note_failed_handshake(const link& l, std::string_view why) {
   }
   ++count;
   if (count <= 3 || count == config_.failed_handshakes_per_minute)
-    log("warn", fmt::format("handshake from {} failed: {}{}", l.address, why,
+    log(log_level::warn, fmt::format("handshake from {} failed: {}{}", l.address, why,
                             count == config_.failed_handshakes_per_minute
                                 ? " (further failures from this address are refused for a minute)"
                                 : ""));

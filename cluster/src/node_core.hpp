@@ -25,6 +25,7 @@
 #include "agora/cluster/config.hpp"
 #include "agora/cluster/status.hpp"
 #include "agora/cluster/transport.hpp"
+#include "agora/log.hpp"
 #include "op.hpp"
 #include "wire.hpp"
 #include "replica.hpp"
@@ -38,8 +39,7 @@ class node_env {
  public:
   virtual clock::time_point now() = 0;
   virtual void random_bytes(std::span<std::byte> out) = 0;
-  /// level: "debug", "info", "warn", "error".
-  virtual void log(std::string_view level, std::string_view line) = 0;
+  virtual void log(log_level level, std::string_view line) = 0;
   /// A client's status request was answered (agora-node status).
   virtual void on_status(const cluster_status&) {}
   /// Links are congested (a send queue above send_queue_high) or no longer.
@@ -147,7 +147,7 @@ class node_core final : public transport_events, private replica_output {
   void flush();
   void flush(link& l);
   void check_congestion();
-  void log(std::string_view level, std::string line);
+  void log(log_level level, std::string line);
 
   node_config config_;
   const std::uint64_t incarnation_;

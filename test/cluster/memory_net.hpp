@@ -71,8 +71,8 @@ class memory_net {
     void random_bytes(std::span<std::byte> out) override {
       for (auto& b : out) b = std::byte(random() & 0xff);
     }
-    void log(std::string_view level, std::string_view line) override {
-      logs.push_back(std::string(level) + ": " + std::string(line));
+    void log(log_level level, std::string_view line) override {
+      logs.push_back(std::string(to_string(level)) + ": " + std::string(line));
     }
   };
 

@@ -1,11 +1,9 @@
 #include "vm_core.hpp"
 
 #include <fmt/format.h>
-#include <fmt/core.h>
 
 #include <algorithm>
 #include <exception>
-#include <cstdio>
 #include <optional>
 
 #include "agora/pattern.hpp"
@@ -416,8 +414,9 @@ void spawn_children(vm_core& core, const nested_vm_spec& spec) {
     try {
       core.spawn_now(child);
     } catch (const std::exception& e) {
-      fmt::print(stderr, "agora: vm {}: child {} failed to start: {}\n", core.path(),
-                 child.name.empty() ? "(unnamed)" : child.name, e.what());
+      write_log(core.log(), log_level::error,
+                fmt::format("vm {}: child {} failed to start: {}", core.path(),
+                            child.name.empty() ? "(unnamed)" : child.name, e.what()));
     }
   }
   core.mark_started();
@@ -465,6 +464,15 @@ void vm_core::send_now(const term& m, bool feedback) {
 
 void vm_core::stop_now(actor_id who, const reason& why) {
   if (live_actor(who)) terminate_actor(who.index(), why.as_term());
+}
+
+void vm_core::post_turn(actor_id who, std::function<void(turn_base&)> f) {
+  if (!live_actor(who)) {
+    ++stats_.events_dropped;
+    return;
+  }
+  posted_.push_back(std::move(f));
+  queue_.push_back({who.value, {}, {}, event_kind::posted});
 }
 
 void vm_core::stop_all(const reason& why) {
@@ -688,8 +696,9 @@ void vm_core::receive_up(std::uint64_t link, link_batch&& ops) {
             spawn_now(std::move(*op.spec));
           } catch (const std::exception& e) {
             // The requesting turn is long committed; say what was lost.
-            fmt::print(stderr, "agora: vm {}: meta-level spawn from nested vm {} failed: {}\n",
-                       path_, actor_name(id_of_actor(p)), e.what());
+            write_log(log_, log_level::error,
+                      fmt::format("vm {}: meta-level spawn from nested vm {} failed: {}", path_,
+                                  actor_name(id_of_actor(p)), e.what()));
           }
         }
         break;
@@ -809,6 +818,18 @@ bool vm_core::step() {
     return true;
   }
 
+  if (ev.kind == event_kind::posted) {
+    auto f = std::move(posted_.front());
+    posted_.pop_front();
+    if (!live_actor(actor_id{ev.target})) {
+      ++stats_.events_dropped;
+      return true;
+    }
+    ++stats_.events_delivered;
+    run_turn(actor_id{ev.target}.index(), ev, f);
+    return true;
+  }
+
   auto* ep = live_endpoint(ev.target);
   if (!ep || !has_handler(*ep, ev.kind)) {
     ++stats_.events_dropped;
@@ -839,6 +860,7 @@ bool vm_core::step() {
       });
       break;
     case event_kind::start:
+    case event_kind::posted:
       break;
   }
   return true;
