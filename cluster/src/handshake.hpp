@@ -28,7 +28,7 @@
 #include "crypto.hpp"
 #include "key_schedule.hpp"
 #include "op.hpp"
-#include "secret.hpp"
+#include "agora/cluster/secret.hpp"
 #include "session.hpp"
 #include "wire.hpp"
 

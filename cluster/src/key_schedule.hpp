@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "secret.hpp"
+#include "agora/cluster/secret.hpp"
 #include "wire.hpp"
 
 namespace agora::cluster {

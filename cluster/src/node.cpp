@@ -76,8 +76,8 @@ struct node::impl final : upper_level, node_env, std::enable_shared_from_this<im
   }
 
   // upper_level
-  void start(root_port& port) override {
-    core.ground_side().start(port);
+  void start(root_port& root) override {
+    core.ground_side().start(root);
     const std::string address = core.start();
     running = true;
     schedule_tick();

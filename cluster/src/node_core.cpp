@@ -7,7 +7,7 @@
 
 #include "fields.hpp"
 #include "handshake.hpp"
-#include "secret.hpp"
+#include "agora/cluster/secret.hpp"
 #include "session.hpp"
 
 namespace agora::cluster {
@@ -102,7 +102,10 @@ struct node_core::seed_state {
 class node_core::ground_link final : public upper_level {
  public:
   explicit ground_link(node_core& core) : core_(core) {}
-  void start(root_port& port) override { core_.replica_->start(port); }
+  void start(root_port& port) override {
+    core_.root_ = &port;
+    core_.replica_->start(port);
+  }
   void apply(std::vector<upper_action> batch) override {
     try {
       core_.replica_->apply(std::move(batch));
@@ -113,6 +116,8 @@ class node_core::ground_link final : public upper_level {
     core_.flush();
   }
   void stop() override {
+    if (core_.congested_) core_.root_->hold(false);
+    core_.root_ = nullptr;
     core_.replica_->stop();
     core_.leave(reason::shutdown().as_term());
   }
@@ -335,11 +340,6 @@ void node_core::on_sent(conn_id c, std::size_t queued) {
     drop(*l, rec("too_slow", fmt::format("send queue of {} bytes exceeds {}", queued, config_.send_queue_max)),
          "too slow");
     return;
-  }
-  if (queued > config_.send_queue_high) {
-    if (!l->congested_since) l->congested_since = env_.now();
-  } else {
-    l->congested_since.reset();
   }
   check_congestion();
 }
@@ -805,10 +805,20 @@ void node_core::flush() {
 
 void node_core::check_congestion() {
   bool any = false;
-  for (const auto& [c, l] : links_)
-    if (l->at == link::phase::up && net_.queued(c) > config_.send_queue_high) any = true;
+  for (auto& [c, l] : links_) {
+    if (l->at != link::phase::up) continue;
+    if (net_.queued(c) > config_.send_queue_high) {
+      any = true;
+      if (!l->congested_since) l->congested_since = env_.now();
+    } else {
+      l->congested_since.reset();
+    }
+  }
   if (any != congested_) {
+    // Back-pressure: while a link's send queue is above send_queue_high,
+    // the node's VMs run no turns (docs/CLUSTER.md).
     congested_ = any;
+    if (root_) root_->hold(any);
     env_.on_congestion(any);
   }
 }

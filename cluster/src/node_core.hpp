@@ -42,7 +42,8 @@ class node_env {
   virtual void log(log_level level, std::string_view line) = 0;
   /// A client's status request was answered (agora-node status).
   virtual void on_status(const cluster_status&) {}
-  /// Links are congested (a send queue above send_queue_high) or no longer.
+  /// Links are congested (a send queue above send_queue_high: the ground
+  /// is held) or no longer.
   virtual void on_congestion(bool) {}
 
  protected:
@@ -155,6 +156,7 @@ class node_core final : public transport_events, private replica_output {
   node_env& env_;
   std::shared_ptr<replica> replica_;
   std::unique_ptr<upper_level> ground_side_;
+  root_port* root_ = nullptr;  // the ground's, between its start and stop
   std::string address_;  // bound listening address
 
   std::map<conn_id, std::unique_ptr<link>> links_;

@@ -1,4 +1,4 @@
-#include "secret.hpp"
+#include "agora/cluster/secret.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -31,7 +31,7 @@ class memory_transport final : public transport {
   std::string listen(const std::string& address) override;
   conn_id connect(const std::string& address) override;
   void send(conn_id c, std::vector<std::byte> wire) override;
-  std::size_t queued(conn_id) const override { return 0; }
+  std::size_t queued(conn_id) const override { return backlog; }
   void set_limits(conn_id c, const conn_limits& l) override { limits_[c] = l; }
   void close(conn_id c, bool flush) override;
   void stop() override;
@@ -46,6 +46,7 @@ class memory_transport final : public transport {
   std::map<conn_id, conn_limits> limits_;
   std::string address_;
   bool stopped_ = false;
+  std::size_t backlog = 0;  // what queued() reports, for every connection (tests set it)
 
  private:
   memory_net& net_;
@@ -65,6 +66,8 @@ class memory_net {
     std::mt19937_64 random{1};
     std::vector<std::string> logs;
     bool crashed = false, paused = false;
+    std::vector<bool> congestion;  // what on_congestion reported, in order
+    void on_congestion(bool on) override { congestion.push_back(on); }
     std::vector<std::function<void()>> held;  // events that came while paused
 
     clock::time_point now() override { return net->now_; }

@@ -251,3 +251,46 @@ TEST_CASE("a cut link: both sides see node_lost and link again") {
   net.run_for(2s);
   CHECK(*la == std::vector<std::string>{"+2", "-2 node_lost(2)", "+2"});
 }
+
+TEST_CASE("back-pressure: a send queue above the bound holds the node's VMs until it drains") {
+  memory_net net;
+  auto a = net.add(1, {}, [](node_config& c) { c.send_queue_high = 1000; });
+  auto b = net.add(2, {"mem:1"});
+  auto got = std::make_shared<int>(0);
+  net.vm(b).spawn(actor<>{}.on_start([](turn<>& t) { t.at_cluster().subscribe("n(_)"_t); }));
+  net.run_for(200ms);
+  net.at(a).transport->backlog = 5000;  // the peer reads slowly
+  net.vm(a).spawn(actor<>{}.on_start([](turn<>& t) { t.at_cluster().send("n(1)"_t); }));
+  net.run_for(10ms);
+  REQUIRE(net.at(a).congestion == std::vector<bool>{true});
+  net.vm(a).spawn(actor<>{}.on_start([got](turn<>&) { ++*got; }));
+  net.run_for(10ms);
+  CHECK(*got == 0);  // held: no turn runs
+  net.at(a).transport->backlog = 0;
+  net.core(a).on_sent(1, 0);  // a write completed
+  net.run_for(10ms);
+  CHECK(net.at(a).congestion == std::vector<bool>{true, false});
+  CHECK(*got == 1);
+}
+
+TEST_CASE("a peer that stays too slow past the bound is disconnected with too_slow") {
+  memory_net net;
+  auto a = net.add(1, {}, [](node_config& c) {
+    c.send_queue_high = 1000;
+    c.too_slow_after = 2s;
+  });
+  auto b = net.add(2, {"mem:1"});
+  auto lb = new_log();
+  net.vm(a).spawn(member_watch(1, new_log()));
+  net.vm(b).spawn(member_watch(2, lb));
+  net.run_for(200ms);
+  net.at(a).transport->backlog = 5000;
+  net.vm(a).spawn(actor<>{}.on_start([](turn<>& t) { t.at_cluster().send("n(1)"_t); }));
+  net.run_for(1s);
+  CHECK(up_links(net.core(a)) == 1);
+  net.run_for(1500ms);
+  const auto& logs = net.at(a).logs;
+  CHECK(std::any_of(logs.begin(), logs.end(),
+                    [](const std::string& l) { return l.find("too slow") != std::string::npos; }));
+  CHECK(contains(*lb, "-1 node_lost(1)"));
+}

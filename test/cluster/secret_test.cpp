@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "bytes_util.hpp"
-#include "secret.hpp"
+#include "agora/cluster/secret.hpp"
 
 using namespace agora::cluster;
 using namespace agora::cluster::test;

@@ -350,15 +350,15 @@ TEST_CASE("node config: the secret file's problems name where it was set") {
   node_toml t;
   t.dir.write("open", good_secret_hex(), 0644);
   const auto p = t.problem("id = 1\nlisten = \"127.0.0.1:1\"\nsecret_file = \"open\"\n");
-  CHECK(contains(p, t.file + ":3: key 'secret_file': secret file " + (t.dir.path() / "open").string() + ": "));
+  CHECK(contains(p, t.file + ":3: key 'secret_file': cluster secret file " + (t.dir.path() / "open").string() + ": "));
   CHECK(contains(p, "chmod 600"));
 
   node_overrides o;
   o.secret_file = (t.dir.path() / "missing").string();
   CHECK(t.problem(node_toml::required, o) ==
-        "--secret-file: secret file " + *o.secret_file + ": cannot open: No such file or directory");
+        "--secret-file: cluster secret file " + *o.secret_file + ": cannot open it: No such file or directory");
   CHECK(t.problem("id = 1\nlisten = \"127.0.0.1:1\"\nsecret_file = \"\"\n") ==
-        t.file + ":3: key 'secret_file': secret file: no path given");
+        t.file + ":3: key 'secret_file': cluster secret file: no path given");
 }
 
 TEST_CASE("node config: a configuration file that cannot be read says why") {

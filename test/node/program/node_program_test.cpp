@@ -77,7 +77,7 @@ TEST_CASE("agora-node: a missing or unsafe secret file exits 2 and says which fi
   const auto missing = (dir.path() / "secret").string();
   auto r = agora_node({"--id", "1", "--listen", "127.0.0.1:0", "--secret-file", missing});
   CHECK(r.exit_code == 2);
-  CHECK(r.err == "agora-node: --secret-file: secret file " + missing + ": cannot open: No such file or directory\n");
+  CHECK(r.err == "agora-node: --secret-file: cluster secret file " + missing + ": cannot open it: No such file or directory\n");
 
   const auto open = dir.write("open", good_secret_hex(), 0644);
   r = agora_node({"--id", "1", "--listen", "127.0.0.1:0", "--secret-file", open});
@@ -90,7 +90,7 @@ TEST_CASE("agora-node: a missing or unsafe secret file exits 2 and says which fi
 
   r = agora_node({"status", "--connect", "127.0.0.1:1", "--secret-file", missing});
   CHECK(r.exit_code == 2);
-  CHECK(r.err == "agora-node status: --secret-file: secret file " + missing + ": cannot open: No such file or directory\n");
+  CHECK(r.err == "agora-node status: --secret-file: cluster secret file " + missing + ": cannot open it: No such file or directory\n");
 }
 
 TEST_CASE("agora-node status: an address that is not HOST:PORT exits 2") {
