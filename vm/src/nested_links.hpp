@@ -176,17 +176,12 @@ void nested_links::receive_up(std::uint64_t link, link_batch&& ops, Host& host) 
         break;
       }
       case link_op_kind::send:
-        if (op.levels > 1) {
-          --op.levels;
-          up(std::move(op));
-        } else {
-          host.route(op.topic, op.event == event_kind::feedback);
-        }
-        break;
       case link_op_kind::spawn:
-        if (op.levels > 1) {
+        if (op.levels > 1) {  // for a VM further up
           --op.levels;
           up(std::move(op));
+        } else if (op.kind == link_op_kind::send) {
+          host.route(op.topic, op.event == event_kind::feedback);
         } else {
           host.spawn_from_child(proxy, std::move(*op.spec));
         }
