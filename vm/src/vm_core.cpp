@@ -25,6 +25,11 @@ bool has_handler(const endpoint_slot& ep, event_kind k) noexcept {
   }
 }
 
+/// An actor left without endpoints, first turn or nested VM stops.
+bool inert(const actor_slot& s) noexcept {
+  return s.status == slot_status::live && s.endpoint_count == 0 && !s.start_pending && !s.hosts_vm;
+}
+
 void require_concrete(const term& m, bool feedback) {
   if (!m.is_concrete())
     throw term_error(fmt::format("{}: message must be concrete (no _ or $capture): {}",
@@ -249,13 +254,7 @@ void vm_core::activate_actor(std::uint32_t a, actor_spec&& spec) {
   if (s.start_pending) enqueue(id.value, event_kind::start, {});
   if (spec.vm) start_nested(a, spec);
   for (auto& ep : spec.endpoints) activate_endpoint(fill_endpoint(a, std::move(ep)));
-  stop_if_inert(a);
-}
-
-void vm_core::stop_if_inert(std::uint32_t a) {
-  auto& s = actors_[a];
-  if (s.status == slot_status::live && s.endpoint_count == 0 && !s.start_pending && !s.hosts_vm)
-    terminate_actor(a, reason::quit().as_term());
+  if (inert(s)) terminate_actor(a, reason::quit().as_term());
 }
 
 void vm_core::terminate_actor(std::uint32_t a, const term& why) {
@@ -443,7 +442,7 @@ void vm_core::commit(std::uint32_t self) {
         break;
     }
   });
-  stop_if_inert(self);
+  if (inert(actors_[self])) terminate_actor(self, reason::quit().as_term());
 }
 
 // ---- nesting ----------------------------------------------------------------
@@ -495,11 +494,6 @@ void vm_core::spawn_from_child(std::uint32_t proxy, actor_spec&& spec) {
 }
 
 void vm_core::child_done(std::uint32_t proxy, const term& why) { terminate_actor(proxy, why); }
-
-void vm_core::event_from_parent(link_op& op) {
-  if (trace_) [[unlikely]] trace_queued(op.id, op.event, op.topic, op.why, true);
-  enqueue(op.id, op.event, std::move(op.topic), std::move(op.why));
-}
 
 void vm_core::stop_from_parent(const term& why) { stop_all(reason(why)); }
 

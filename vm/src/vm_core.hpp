@@ -149,8 +149,6 @@ class vm_core final : public turn_sink {
   void collect(Query&& query);
   void commit(std::uint32_t actor);
   void rollback();
-  /// Stops an actor left without endpoints, first turn or nested VM.
-  void stop_if_inert(std::uint32_t actor);
 
   // the link host (nested_links.hpp)
   std::uint32_t add_relay(std::uint32_t proxy, link_op& add,
@@ -158,7 +156,10 @@ class vm_core final : public turn_sink {
   void remove_relay(std::uint32_t e, const term& why);
   void spawn_from_child(std::uint32_t proxy, actor_spec&& spec);
   void child_done(std::uint32_t proxy, const term& why);
-  void event_from_parent(link_op& op);
+  void event_from_parent(link_op& op) {  // here, inlined: one call per event
+    if (trace_) [[unlikely]] trace_queued(op.id, op.event, op.topic, op.why, true);
+    enqueue(op.id, op.event, std::move(op.topic), std::move(op.why));
+  }
   void stop_from_parent(const term& why);
   void on_batch(const link_batch& ops, std::uint32_t proxy) {
     if (trace_) [[unlikely]] trace_batch(ops, proxy);
