@@ -13,7 +13,9 @@ commands:
                       build-asan/  -DAGORA_SANITIZE=ON (AddressSanitizer + UBSan)
                     both must pass
   demo [ARGS...]    build and run build/apps/agora-demo
-  bench [ARGS...]   build and run build/bench/agora-bench
+  bench [ARGS...]   build and run build/bench/agora-bench; with --install-baselines,
+                    first install Erlang and mosquitto for the cluster baselines
+                    (scripts/bootstrap.sh --bench)
   fuzz [SECONDS]    build the libFuzzer targets with clang in build-fuzz/ and run
                     each fuzz/fuzz_*.cpp for SECONDS (default 60) on a scratch
                     copy of fuzz/corpus/<name>/ (kept in fuzz-corpus/<name>/)
@@ -174,7 +176,15 @@ run_program() {
 
 cmd_demo() { run_program agora-demo apps "$@"; }
 
-cmd_bench() { run_program agora-bench bench "$@"; }
+# --install-baselines (also an agora-bench flag) installs the cluster
+# baselines' packages before configuring, so agora-mqtt-bench gets built.
+cmd_bench() {
+  local arg
+  for arg in "$@"; do
+    [[ $arg == --install-baselines ]] && bootstrap --bench
+  done
+  run_program agora-bench bench "$@"
+}
 
 cmd_fuzz() {
   local seconds=${1:-60}

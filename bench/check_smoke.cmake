@@ -1,7 +1,8 @@
 # ctest agora-bench-smoke: runs `agora-bench --quick` and checks its output,
 # never its timings: exit status 0, and every stdout line one JSON object
 # with exactly the keys bench, metric (strings), value (a number) and unit
-# (a string), covering every benchmark (echo only WITH_ECHO).
+# (a string), covering every benchmark (echo only WITH_ECHO; cluster by its
+# TCP floor at least, its other baselines only where installed).
 #   cmake -DBENCH=path/to/agora-bench [-DWITH_ECHO=ON] -P check_smoke.cmake
 cmake_minimum_required(VERSION 3.22)
 if(NOT BENCH)
@@ -50,7 +51,7 @@ foreach(line IN LISTS lines)
   message("ok: ${line}")
 endforeach()
 
-set(expected routing fanout churn memory timers trace cross_vm parallel)
+set(expected routing fanout churn memory timers trace cross_vm parallel cluster)
 if(WITH_ECHO)  # agora-echo is built (AGORA_BUILD_APPS)
   list(APPEND expected echo)
 endif()

@@ -1,13 +1,15 @@
-// agora-bench [--only NAME]... [--quick] [--reps N] [--caf-threads N]
+// agora-bench [--only NAME]... [--quick] [--reps N] [--caf-threads N] [--install-baselines]
 //
 // Runs the benchmarks (routing, fanout, churn, memory, timers, trace, cross_vm,
-// parallel, echo) and prints one JSON line per figure on stdout:
+// parallel, echo, cluster) and prints one JSON line per figure on stdout:
 //   {"bench":"routing","metric":"msgs_per_s_10","value":12345678,"unit":"msg/s"}
-// Baselines (CAF 0.17) run in the same process, and ratios are reported, so
-// figures from a noisy shared machine stay comparable.
+// Baselines (CAF 0.17; for cluster: Erlang, mosquitto, raw TCP as child
+// processes) run in the same run, and ratios are reported, so figures from a
+// noisy shared machine stay comparable.
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <exception>
 #include <fstream>
 #include <string>
@@ -24,6 +26,14 @@ std::string load_average() {
   std::ifstream in("/proc/loadavg");
   std::string one;
   return in >> one ? one : "?";
+}
+
+/// scripts/bootstrap.sh --bench: installs what the cluster baselines run
+/// (Erlang, mosquitto), never done otherwise. Its output goes to stderr,
+/// so stdout stays JSON lines.
+bool install_baselines() {
+  const std::string command = "bash '" AGORA_BOOTSTRAP_SCRIPT "' --bench 1>&2";
+  return std::system(command.c_str()) == 0;
 }
 
 struct benchmark {
@@ -47,12 +57,14 @@ int main(int argc, char** argv) {
 #ifdef AGORA_ECHO_BIN  // agora-echo is built (AGORA_BUILD_APPS)
       {"echo", bench_echo},
 #endif
+      {"cluster", bench_cluster},
   };
   std::vector<std::string> names;
   for (const auto& b : all) names.push_back(b.name);
 
   options opt;
   std::vector<std::string> only;
+  bool install = false;
   CLI::App app{"agora-bench: agora throughput, churn and memory, side by side with CAF 0.17.\n"
                "Prints one JSON line per figure: {\"bench\", \"metric\", \"value\", \"unit\"}."};
   app.add_option("--only", only, "run only this benchmark (repeatable)")
@@ -64,7 +76,14 @@ int main(int argc, char** argv) {
   app.add_option("--caf-threads", opt.caf_threads,
                  "CAF scheduler threads for the baselines (0: one per core)")
       ->capture_default_str();
+  app.add_flag("--install-baselines", install,
+               "first install the programs the cluster baselines run (scripts/bootstrap.sh --bench: "
+               "erlang-base, mosquitto, mosquitto-clients, libmosquitto-dev)");
   CLI11_PARSE(app, argc, argv);
+  if (install && !install_baselines()) {
+    note("--install-baselines: scripts/bootstrap.sh --bench failed");
+    return 1;
+  }
   if (opt.quick && app.count("--reps") == 0) opt.reps = 2;
 
   note("{} hardware threads, load average {}, {} repetitions per figure (best reported)",

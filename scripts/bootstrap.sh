@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bootstrap.sh — install the Debian packages agora needs to build, if missing.
 #
-#   scripts/bootstrap.sh [EXTRA_PACKAGE...]
+#   scripts/bootstrap.sh [--bench] [EXTRA_PACKAGE...]
 #
 # Checks every package with dpkg-query; when all are installed it prints one
 # line and does nothing else. Otherwise it runs `apt-get update` (a fresh
@@ -10,7 +10,9 @@
 # fails with the list of missing packages.
 #
 # Extra package names given as arguments are checked/installed too
-# (run.sh fuzz passes the clang toolchain this way).
+# (run.sh fuzz passes the clang toolchain this way). --bench adds the
+# programs the cluster benchmark's baselines run (Erlang distribution,
+# mosquitto); they are never installed otherwise.
 set -euo pipefail
 
 # Packages every build needs. Add new ones here, one per line.
@@ -26,8 +28,21 @@ PACKAGES=(
   libcli11-dev
   libssl-dev
   libtomlplusplus-dev
+  nlohmann-json3-dev
 )
 
+# Opt-in (--bench): the cluster benchmark's baselines.
+BENCH_PACKAGES=(
+  erlang-base
+  mosquitto
+  mosquitto-clients
+  libmosquitto-dev
+)
+
+if [[ ${1:-} == --bench ]]; then
+  shift
+  PACKAGES+=("${BENCH_PACKAGES[@]}")
+fi
 PACKAGES+=("$@")
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

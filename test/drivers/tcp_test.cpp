@@ -29,6 +29,7 @@
 
 #include "agora/drivers/pump_port.hpp"
 #include "agora/drivers/tcp.hpp"
+#include "agora/drivers/tcp_framing.hpp"
 #include "agora/ground.hpp"
 #include "agora/text.hpp"
 #include "agora/vm.hpp"

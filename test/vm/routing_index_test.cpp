@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "agora/pattern.hpp"
-#include "agora/routing_index.hpp"
 #include "random_patterns.hpp"
+#include "routing_index.hpp"  // vm/src: private to vm/
 
 using namespace agora;
 using agora::test::show;

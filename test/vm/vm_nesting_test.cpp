@@ -1,4 +1,4 @@
-// Nested VMs (DESIGN.md section 4), run deterministically by agora::vm:
+// Nested VMs (docs/DESIGN.md section 4), run deterministically by agora::vm:
 // meta-level endpoints, send/feedback and spawn, the union of children's
 // endpoints with multiplicity, reasons on the way up, stopping, depth.
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// Presence and absence of flows: DESIGN.md section 3.
+// Presence and absence of flows: docs/DESIGN.md section 3.
 #include <doctest/doctest.h>
 
 #include <string>

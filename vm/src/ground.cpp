@@ -44,6 +44,7 @@ struct ground::impl {
   asio::signal_set signals;
   std::unique_ptr<runtime> rt;
   std::vector<actor_spec> early;  // spawned before run()
+  std::shared_ptr<upper_level> upper;
 
   std::mutex mutex;
   std::condition_variable stop_wanted;
@@ -204,6 +205,11 @@ ground::~ground() {
   impl_->stop_io(impl_->config.shutdown_timeout);
 }
 
+void ground::attach(std::shared_ptr<upper_level> upper) {
+  if (impl_->ran) throw std::logic_error("ground::attach after run()");
+  impl_->upper = std::move(upper);
+}
+
 void ground::spawn(actor_spec spec) {
   impl_->now_or_later(impl_->early, std::move(spec),
                       [](const vm_handle& h, actor_spec s) { h.spawn(std::move(s)); });
@@ -229,7 +235,8 @@ int ground::run(actor_spec root) {
         [&m](std::function<void()> f) { asio::post(m.vm_executor, std::move(f)); },
         [&m, drivers = std::move(m.early), root = std::move(root)](vm& v) mutable {
           m.setup(v, std::move(drivers), std::move(root));
-        });
+        },
+        m.upper);
     m.handle = h;
   }
   m.open_injections(h);

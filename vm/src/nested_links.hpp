@@ -1,6 +1,6 @@
 // The links of one VM in a tree of VMs: up to its parent (a nested VM has
-// one) and down to each VM nested in it, which a proxy actor stands for
-// here. This decodes the link operations (vm_link.hpp), forwards what is
+// one; a root VM may have an upper level, the cluster) and down to each VM
+// nested in it, which a proxy actor stands for here. This decodes the link operations (vm_link.hpp), forwards what is
 // meant for a VM further up, and collects one batch per link per slice;
 // what an operation does to the VM is up to the host (vm_core), called as:
 //
@@ -76,6 +76,8 @@ class nested_links {
   // ---- up: to the parent VM
 
   bool has_parent() const noexcept { return up_ != nullptr; }
+  /// A root VM's channel to its upper level (the cluster), given later.
+  void attach_up(std::unique_ptr<link_channel> up) { up_ = std::move(up); }
   /// Queues an operation for the parent, sent with the slice's batch.
   void up(link_op op) { up_outbox_.push_back(std::move(op)); }
   bool stopped_by_parent() const noexcept { return stopped_by_parent_; }

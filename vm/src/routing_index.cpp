@@ -15,7 +15,7 @@
 // its stacks kept in reused scratch vectors, so neither deep nor long
 // patterns use the call stack, and a query does not allocate once the scratch
 // vectors have grown to the size of the query.
-#include "agora/routing_index.hpp"
+#include "routing_index.hpp"
 
 #include "hash_mix.hpp"
 

@@ -5,11 +5,14 @@
 #include <caf/all.hpp>
 #include <fmt/core.h>
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
 
 #include "agora/runtime.hpp"
+#include "upper_link.hpp"
 #include "vm_core.hpp"
 
 namespace agora::detail {
@@ -40,6 +43,11 @@ namespace agora::detail {
 /// sink and a count of live VM actors, so that wait_for can time out.
 struct runtime_shared {
   std::size_t slice = 1000;
+  // Set while the level above the root pushes back (root_port::hold): no
+  // VM of this runtime runs a turn. The hosted root is woken on release;
+  // CAF-hosted VMs look again every held_poll.
+  std::atomic<bool> held{false};
+  static constexpr auto held_poll = std::chrono::milliseconds(1);
   trace_sink trace;  // for top-level VMs; nested ones inherit their parent's
   std::mutex mutex;
   std::condition_variable all_done;
@@ -86,6 +94,7 @@ struct vm_boot {
   std::function<void(agora::vm&)> setup;  // top level
   std::string name, path;
   unsigned depth = 0;
+  bool cluster_above = false;
   caf::actor parent;
   std::uint64_t link = 0;
   std::shared_ptr<const nested_vm_spec> spec;
@@ -133,6 +142,7 @@ caf::actor spawn_nested(caf::actor_system& system, std::shared_ptr<runtime_share
   boot.path = parent.path() + "/" + name;
   boot.name = std::move(name);
   boot.depth = parent.depth() + 1;
+  boot.cluster_above = parent.reach() > parent.depth();
   boot.parent = std::move(parent_actor);
   boot.link = link;
   boot.spec = std::move(spec);
@@ -167,6 +177,13 @@ std::unique_ptr<link_channel> caf_executor::start_child(vm_core& parent, std::ui
 void drain(vm_actor_type* self) {
   auto& st = self->state;
   auto& core = st.machine->core();
+  if (st.shared->held.load(std::memory_order_relaxed)) {
+    if (!st.continuation_pending) {
+      st.continuation_pending = true;
+      self->delayed_send(self, runtime_shared::held_poll, continue_atom::value);
+    }
+    return;
+  }
   st.machine->run(st.shared->slice);
   core.flush_links();
   if (!st.machine->idle()) {
@@ -211,7 +228,7 @@ caf::behavior vm_actor(vm_actor_type* self, vm_boot boot) {
   } else {
     auto up = std::make_unique<caf_channel>(self, boot.parent, true, boot.link);
     st.machine = std::make_unique<agora::vm>(std::make_unique<vm_core>(
-        boot.name, st.exec.get(), boot.depth, boot.path, std::move(up)));
+        boot.name, st.exec.get(), boot.depth, boot.path, std::move(up), boot.cluster_above));
     if (boot.trace) st.machine->core().set_trace(boot.trace);
     spawn_children(st.machine->core(), *boot.spec);
   }
@@ -257,8 +274,12 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
   using schedule_fn = std::function<void(std::function<void()>)>;
 
   hosted_vm(caf::actor_system& sys, std::shared_ptr<runtime_shared> shared, std::string name,
-            schedule_fn schedule)
-      : system_(sys), shared_(std::move(shared)), name_(std::move(name)), schedule_(std::move(schedule)) {}
+            schedule_fn schedule, std::shared_ptr<upper_level> upper)
+      : system_(sys),
+        shared_(std::move(shared)),
+        name_(std::move(name)),
+        schedule_(std::move(schedule)),
+        upper_(std::move(upper)) {}
 
   /// Creates the VM and its bridge, then runs `setup` in the VM first.
   void start(std::function<void(agora::vm&)> setup) {
@@ -268,6 +289,7 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
     run_soon([setup = std::move(setup)](hosted_vm& h) {
       h.machine_ = std::make_unique<agora::vm>(std::make_unique<vm_core>(h.name_, &h));
       if (h.shared_->trace) h.machine_->core().set_trace(h.shared_->trace);
+      if (h.upper_) h.start_upper();
       try {
         if (setup) setup(*h.machine_);
       } catch (const std::exception& e) {
@@ -304,6 +326,27 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
     run_soon([f = std::move(f)](hosted_vm& h) { f(*h.machine_); });
   }
 
+  /// The level above this root VM: its actions go there; its events come
+  /// back here, each batch in a later slice (the upper level runs on this
+  /// VM's executor too).
+  void start_upper() {
+    machine_->core().attach_upper(std::make_unique<upper_channel>(upper_));
+    upper_port_ = std::make_unique<upper_port>(
+        [weak = weak_from_this()](link_batch&& ops) {
+          if (auto self = weak.lock())
+            self->run_soon([ops = std::move(ops)](hosted_vm& h) mutable {
+              h.machine_->core().receive_down(std::move(ops));
+            });
+        },
+        [weak = weak_from_this()](bool on) {
+          auto self = weak.lock();
+          if (!self) return;
+          self->shared_->held.store(on, std::memory_order_relaxed);
+          if (!on) self->run_soon([](hosted_vm&) {});  // runs a slice
+        });
+    upper_->start(*upper_port_);
+  }
+
   std::unique_ptr<link_channel> start_child(vm_core& parent, std::uint64_t link, std::string name,
                                             std::shared_ptr<const nested_vm_spec> spec) override {
     auto child = spawn_nested(system_, shared_, parent, bridge_, link, std::move(name), std::move(spec));
@@ -324,6 +367,9 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
   /// One slice, the links' batches, then another slice later (other work
   /// on the host gets its turn between) or, with no actor left, the end.
   void drain() {
+    // Held: hold(false) drains again. A VM with no actor left sends nothing
+    // and may finish.
+    if (shared_->held.load(std::memory_order_relaxed) && machine_->actor_count() > 0) return;
     machine_->run(shared_->slice);
     machine_->core().flush_links();
     if (!machine_->idle()) {
@@ -341,6 +387,13 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
 
   void finish() {
     stopped_ = true;
+    if (upper_) {
+      try {
+        upper_->stop();
+      } catch (const std::exception& e) {
+        fmt::print(stderr, "agora: stopping the level above vm {} failed: {}\n", name_, e.what());
+      }
+    }
     caf::anon_send_exit(bridge_, caf::exit_reason::normal);
     bridge_ = nullptr;
     machine_.reset();
@@ -351,6 +404,8 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
   std::shared_ptr<runtime_shared> shared_;
   const std::string name_;
   const schedule_fn schedule_;
+  std::shared_ptr<upper_level> upper_;
+  std::unique_ptr<root_port> upper_port_;
   caf::actor bridge_;
   std::unique_ptr<agora::vm> machine_;
   bool continuation_pending_ = false;
@@ -420,9 +475,11 @@ vm_handle runtime::spawn_vm(std::string name, std::function<void(vm&)> setup) {
 
 vm_handle runtime::spawn_hosted_vm(std::string name,
                                    std::function<void(std::function<void()>)> schedule,
-                                   std::function<void(vm&)> setup) {
+                                   std::function<void(vm&)> setup,
+                                   std::shared_ptr<upper_level> upper) {
   impl_->shared->vm_started();
-  auto h = std::make_shared<detail::hosted_vm>(impl_->system, impl_->shared, name, std::move(schedule));
+  auto h = std::make_shared<detail::hosted_vm>(impl_->system, impl_->shared, name,
+                                               std::move(schedule), std::move(upper));
   h->start(std::move(setup));
   return vm_handle(std::make_shared<detail::vm_handle_impl>(
       detail::vm_handle_impl{nullptr, std::move(h), std::move(name)}));

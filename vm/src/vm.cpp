@@ -5,6 +5,8 @@
 namespace agora {
 
 vm::vm(std::string name) : tree_(detail::vm_tree::make_root(std::move(name))) {}
+vm::vm(std::string name, std::shared_ptr<upper_level> upper)
+    : tree_(detail::vm_tree::make_root(std::move(name), std::move(upper))) {}
 vm::vm(std::unique_ptr<detail::vm_core> core)
     : tree_(std::make_unique<detail::vm_tree>(std::move(core))) {}
 vm::~vm() = default;

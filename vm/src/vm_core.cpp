@@ -50,9 +50,17 @@ void require_concrete(const term& m, bool feedback) {
 namespace agora {
 
 void turn_base::require_level(unsigned levels) const {
-  if (levels > sink_->depth())
+  if (levels > sink_->reach())
     throw std::logic_error(fmt::format(
-        "meta({}): there are only {} VM(s) above this actor's VM", levels, sink_->depth()));
+        "meta({}): there are only {} level(s) above this actor's VM", levels, sink_->reach()));
+}
+
+meta_actions turn_base::at_cluster() const {
+  if (!in_cluster())
+    throw std::logic_error(
+        "at_cluster(): this node has no cluster level (attach an agora::cluster::node to its "
+        "ground)");
+  return meta_actions(*sink_, self_, sink_->depth() + 1);
 }
 
 actor_spec nested_vm(std::string name, std::vector<actor_spec> children) {
@@ -67,10 +75,11 @@ actor_spec nested_vm(std::string name, std::vector<actor_spec> children) {
 namespace agora::detail {
 
 vm_core::vm_core(std::string name, vm_executor* exec, unsigned depth, std::string path,
-                 std::unique_ptr<link_channel> up)
+                 std::unique_ptr<link_channel> up, bool cluster_above)
     : name_(std::move(name)),
       exec_(exec),
       depth_(depth),
+      reach_(depth + (cluster_above ? 1 : 0)),
       path_(path.empty() ? name_ : std::move(path)),
       links_(std::move(up)) {
   if (depth_ > 0 && !links_.has_parent())
@@ -78,6 +87,14 @@ vm_core::vm_core(std::string name, vm_executor* exec, unsigned depth, std::strin
   started_ = depth_ == 0;
 }
 vm_core::~vm_core() = default;
+
+void vm_core::attach_upper(std::unique_ptr<link_channel> up) {
+  if (depth_ > 0) throw std::logic_error("only a root VM has an upper level");
+  if (actors_.live_count() > 0)
+    throw std::logic_error("attach the upper level before spawning actors");
+  links_.attach_up(std::move(up));
+  reach_ = 1;
+}
 
 // ---- slots ------------------------------------------------------------------
 
@@ -357,7 +374,7 @@ void require_levels(unsigned levels, unsigned depth, const char* what) {
 }  // namespace
 
 endpoint_id vm_core::add_endpoint(actor_id owner, endpoint_spec spec, unsigned levels) {
-  require_levels(levels, depth_, "endpoint");
+  require_levels(levels, reach_, "endpoint");
   std::uint32_t e = fill_endpoint(owner.index(), std::move(spec));
   endpoints_[e].level = static_cast<std::uint8_t>(levels);
   endpoint_id id = endpoints_.id_of(e);
@@ -378,7 +395,7 @@ void vm_core::remove_endpoint(actor_id owner, endpoint_id ep, reason why) {
 }
 
 void vm_core::send(term m, bool feedback, unsigned levels) {
-  require_levels(levels, depth_, feedback ? "feedback" : "send");
+  require_levels(levels, reach_, feedback ? "feedback" : "send");
   require_concrete(m, feedback);
   log_.send(std::move(m), feedback, levels);
 }
@@ -392,6 +409,8 @@ actor_id vm_core::spawn(actor_spec spec) {
 }
 
 void vm_core::spawn_at(actor_spec spec, unsigned levels) {
+  if (levels > depth_ && levels <= reach_)
+    throw std::logic_error("spawn: actors cannot be spawned at the cluster level");
   require_levels(levels, depth_, "spawn");
   if (levels == 0) {
     spawn(std::move(spec));

@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "agora/actor.hpp"
-#include "agora/routing_index.hpp"
 #include "agora/trace.hpp"
 #include "agora/vm.hpp"
 #include "nested_links.hpp"
 #include "presence_book.hpp"
+#include "routing_index.hpp"
 #include "slot_table.hpp"
 #include "turn_log.hpp"
 #include "vm_link.hpp"
@@ -71,8 +71,11 @@ class vm_core final : public turn_sink {
   /// A root VM (depth 0) or, with `up`, a VM nested `depth` levels deep
   /// whose meta-level actions go through `up`. `exec` starts nested VMs
   /// (null: spawning a nested VM throws).
+  /// `cluster_above`: the root of this tree has an upper level (the
+  /// cluster), one level above the root.
   explicit vm_core(std::string name, vm_executor* exec = nullptr, unsigned depth = 0,
-                   std::string path = {}, std::unique_ptr<link_channel> up = nullptr);
+                   std::string path = {}, std::unique_ptr<link_channel> up = nullptr,
+                   bool cluster_above = false);
   ~vm_core();
 
   const std::string& name() const noexcept { return name_; }
@@ -87,6 +90,9 @@ class vm_core final : public turn_sink {
   /// Hands every non-empty outbox to its channel. The executor calls this
   /// after each slice: one batch per link per slice.
   void flush_links();
+  /// Gives a root VM its upper level (the cluster): its actions at level 1
+  /// go to `up`; events come back through receive_down. Before any spawn.
+  void attach_upper(std::unique_ptr<link_channel> up);
   /// A nested VM is finished once it has no actors left (it has then
   /// reported done, or was stopped by its parent).
   bool finished() const noexcept { return depth_ > 0 && actors_.live_count() == 0 && started_; }
@@ -121,6 +127,7 @@ class vm_core final : public turn_sink {
   void spawn_at(actor_spec spec, unsigned levels) override;
   void stop(actor_id who, reason why) override;
   unsigned depth() const noexcept override { return depth_; }
+  unsigned reach() const noexcept override { return reach_; }
 
  private:
   friend class nested_links;  // calls the link host functions below
@@ -207,6 +214,7 @@ class vm_core final : public turn_sink {
   // nesting
   vm_executor* exec_ = nullptr;
   unsigned depth_ = 0;
+  unsigned reach_ = 0;  // levels above: depth_, plus one with a cluster above the root
   std::string path_;
   nested_links links_;
   bool started_ = false;   // set once the initial children were spawned

@@ -68,7 +68,7 @@ class vm_executor {
                                                     std::shared_ptr<const nested_vm_spec> spec) = 0;
 
  protected:
-  ~vm_executor() = default;
+  virtual ~vm_executor() = default;
 };
 
 }  // namespace agora::detail

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "upper_link.hpp"
+
 namespace agora::detail {
 
 namespace {
@@ -34,13 +36,27 @@ vm_tree::vm_tree(std::unique_ptr<vm_core> root) {
   nodes_.push_back(std::move(n));
 }
 
-std::unique_ptr<vm_tree> vm_tree::make_root(std::string name) {
+std::unique_ptr<vm_tree> vm_tree::make_root(std::string name, std::shared_ptr<upper_level> upper) {
   std::unique_ptr<vm_tree> tree(new vm_tree());
   auto n = std::make_shared<node>();
   n->core = std::make_unique<vm_core>(std::move(name), tree.get());
+  if (upper) {
+    n->core->attach_upper(std::make_unique<upper_channel>(upper));
+    tree->upper_port_ = std::make_unique<upper_port>(
+        [to = std::weak_ptr<node>(n)](link_batch&& ops) {
+          if (auto root = to.lock()) root->from_parent.push_back(std::move(ops));
+        },
+        [t = tree.get()](bool on) { t->held_ = on; });
+    tree->upper_ = std::move(upper);
+    tree->upper_->start(*tree->upper_port_);
+  }
   tree->nodes_.push_back(std::move(n));
   tree->runs_nested_ = true;
   return tree;
+}
+
+vm_tree::~vm_tree() {
+  if (upper_) upper_->stop();
 }
 
 std::unique_ptr<link_channel> vm_tree::start_child(vm_core& parent, std::uint64_t link,
@@ -53,7 +69,7 @@ std::unique_ptr<link_channel> vm_tree::start_child(vm_core& parent, std::uint64_
   std::string path = parent.path() + "/" + name;
   child->core = std::make_unique<vm_core>(
       std::move(name), this, parent.depth() + 1, std::move(path),
-      std::make_unique<tree_channel>(*parent_node, true, link));
+      std::make_unique<tree_channel>(*parent_node, true, link), parent.reach() > parent.depth());
   child->core->set_trace(parent.trace());  // before its children: they are traced too
   nodes_.push_back(child);  // first: its children may nest VMs in it
   spawn_children(*child->core, *spec);
@@ -78,6 +94,7 @@ bool vm_tree::deliver_mail(node& n) {
 }
 
 bool vm_tree::step() {
+  if (held_) return false;
   if (!runs_nested_) return root().step();
   for (;;) {
     bool moved = false;

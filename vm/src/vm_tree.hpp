@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "agora/upper_level.hpp"
 #include "vm_core.hpp"
 
 namespace agora::detail {
@@ -18,8 +19,12 @@ class vm_tree final : public vm_executor {
   /// A tree whose root is `root`. Its nested VMs run here only if the root
   /// was made with this tree as executor (make_root).
   explicit vm_tree(std::unique_ptr<vm_core> root);
-  /// A tree whose root VM, and all VMs nested in it, run here.
-  static std::unique_ptr<vm_tree> make_root(std::string name);
+  /// A tree whose root VM, and all VMs nested in it, run here; with
+  /// `upper`, the root has that level above it (started now, stopped when
+  /// the tree goes).
+  static std::unique_ptr<vm_tree> make_root(std::string name,
+                                            std::shared_ptr<upper_level> upper = nullptr);
+  ~vm_tree() override;
 
   vm_core& root() noexcept { return *nodes_.front()->core; }
   const vm_core& root() const noexcept { return *nodes_.front()->core; }
@@ -50,6 +55,9 @@ class vm_tree final : public vm_executor {
   void drop_finished();
 
   std::vector<std::shared_ptr<node>> nodes_;  // root first, then in creation order
+  std::shared_ptr<upper_level> upper_;
+  std::unique_ptr<root_port> upper_port_;
+  bool held_ = false;  // the upper level pushes back: no turns
   // False when another executor runs the root's nested VMs: then step()
   // leaves flushing to that executor, which batches per slice.
   bool runs_nested_ = false;

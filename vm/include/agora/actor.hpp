@@ -50,7 +50,8 @@ struct state_box final : state_base {
 
 /// Implemented by the VM: records the actions of the running turn.
 /// `levels` counts VMs up: 0 is the actor's own VM, 1 its parent (the meta
-/// level), depth() the root.
+/// level), depth() the root, and depth() + 1 the cluster level above the
+/// root, when the node has one (reach() == depth() + 1).
 class turn_sink {
  public:
   virtual endpoint_id add_endpoint(actor_id owner, endpoint_spec spec, unsigned levels) = 0;
@@ -60,6 +61,7 @@ class turn_sink {
   virtual void spawn_at(actor_spec spec, unsigned levels) = 0;
   virtual void stop(actor_id who, reason why) = 0;
   virtual unsigned depth() const noexcept = 0;
+  virtual unsigned reach() const noexcept = 0;
 
  protected:
   ~turn_sink() = default;
@@ -113,7 +115,8 @@ struct nested_vm_spec {
 actor_spec nested_vm(std::string name, std::vector<actor_spec> children);
 
 /// The actions of a turn addressed to a VM `levels` up from the actor's own:
-/// 1 is the parent VM ("at meta level"), depth() the root (the ground).
+/// 1 is the parent VM ("at meta level"), depth() the root (the ground),
+/// depth() + 1 the cluster level (see turn_base::at_cluster).
 /// Endpoints declared there belong to this actor: their presence, absence
 /// and message events come back to it, and they go away when it stops.
 /// Relaying through the VMs in between is automatic.
@@ -128,7 +131,8 @@ class meta_actions {
   void send(term m) { sink_->send(std::move(m), false, levels_); }
   void feedback(term m) { sink_->send(std::move(m), true, levels_); }
   /// Spawns an actor in the VM at that level (at level 1: a sibling of this
-  /// actor's VM). Its id is not reported back.
+  /// actor's VM). Its id is not reported back. Not at the cluster level:
+  /// spawning there throws std::logic_error.
   void spawn(actor_spec spec) { sink_->spawn_at(std::move(spec), levels_); }
 
  private:
@@ -170,8 +174,15 @@ class turn_base {
   }
   /// Actions in the root VM of this tree (the ground, where drivers live).
   meta_actions at_ground() const { return meta_actions(*sink_, self_, sink_->depth()); }
+  /// Actions at the cluster level, above the grounds of all the nodes:
+  /// endpoints declared there are seen by matching endpoints on every
+  /// connected node (docs/CLUSTER.md). Throws std::logic_error when this
+  /// node has no cluster (no agora::cluster::node attached to its ground).
+  meta_actions at_cluster() const;
   /// How many VMs are above this actor's VM (0 in the root).
   unsigned depth() const noexcept { return sink_->depth(); }
+  /// Whether a cluster level stands above this node's ground.
+  bool in_cluster() const noexcept { return sink_->reach() > sink_->depth(); }
 
   /// Stops this actor: its endpoints go away with reason quit (or `why`).
   void quit() { quit(reason::quit()); }
@@ -301,6 +312,7 @@ class turn : public turn_base {
   /// Typed actions in the VM `levels` up (see meta_actions).
   meta_turn<S> meta(unsigned levels = 1) const { return meta_turn<S>(turn_base::meta(levels)); }
   meta_turn<S> at_ground() const { return meta_turn<S>(turn_base::at_ground()); }
+  meta_turn<S> at_cluster() const { return meta_turn<S>(turn_base::at_cluster()); }
 
   // Endpoints in this actor's own VM: level 0.
   endpoint_id subscribe(term topic, handlers<S> h = {},

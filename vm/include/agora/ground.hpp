@@ -33,6 +33,7 @@
 #include "agora/actor.hpp"
 #include "agora/io_port.hpp"
 #include "agora/runtime.hpp"
+#include "agora/upper_level.hpp"
 
 namespace agora {
 
@@ -54,6 +55,12 @@ class ground final : public io_port {
   ~ground() override;
   ground(const ground&) = delete;
   ground& operator=(const ground&) = delete;
+
+  /// Puts `upper` (the cluster level: agora::cluster::node) above the
+  /// ground VM. Before run(). It runs on the I/O thread with the ground VM,
+  /// and is stopped after the ground VM's last actor, so that it can leave
+  /// in order (the I/O thread goes on until shutdown_timeout for that).
+  void attach(std::shared_ptr<upper_level> upper);
 
   /// Adds an actor (typically a driver) to the ground VM. Before run(), it
   /// starts with the VM, ahead of the root; during run(), it is posted.

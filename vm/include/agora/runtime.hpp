@@ -18,6 +18,7 @@
 
 #include "agora/actor.hpp"
 #include "agora/trace.hpp"
+#include "agora/upper_level.hpp"
 #include "agora/vm.hpp"
 
 namespace agora {
@@ -115,8 +116,11 @@ class runtime {
   /// scheduler: `schedule(f)` must run f later, one at a time and in call
   /// order (a strand), on any thread. The ground runs its VM on its I/O
   /// thread this way. The VM's nested VMs run as CAF actors, as usual.
+  /// With `upper`, that level stands above the VM (agora/upper_level.hpp);
+  /// it runs on the same executor, and is stopped when the VM has stopped.
   vm_handle spawn_hosted_vm(std::string name, std::function<void(std::function<void()>)> schedule,
-                            std::function<void(vm&)> setup);
+                            std::function<void(vm&)> setup,
+                            std::shared_ptr<upper_level> upper = nullptr);
   /// Blocks until every VM of this runtime, nested ones included, has stopped.
   void wait();
   /// The same with a time limit; false if some VM is still running.

@@ -54,6 +54,10 @@ class root_port {
   virtual ~root_port() = default;
   /// Queues events for the root VM's endpoints, in order.
   virtual void deliver(std::vector<upper_event> events) = 0;
+  /// Back-pressure: while held, the root VM and every VM nested in it run
+  /// no turn (events keep queueing), so that nothing more is sent to a
+  /// level that cannot take it; hold(false) lets them go on.
+  virtual void hold(bool on) = 0;
 };
 
 /// The level above a root VM.

@@ -19,6 +19,7 @@
 #include "agora/event.hpp"
 #include "agora/term.hpp"
 #include "agora/trace.hpp"
+#include "agora/upper_level.hpp"
 
 namespace agora {
 
@@ -41,6 +42,10 @@ struct vm_stats {
 class vm {
  public:
   explicit vm(std::string name = "vm");
+  /// A root VM with `upper` standing above it (e.g. a simulated cluster
+  /// level): its actors reach it with t.at_cluster(). upper->start() is
+  /// called now and upper->stop() when the VM is destroyed.
+  vm(std::string name, std::shared_ptr<upper_level> upper);
   /// Internal: wraps a VM core run by another executor (agora::runtime).
   explicit vm(std::unique_ptr<detail::vm_core> core);
   ~vm();

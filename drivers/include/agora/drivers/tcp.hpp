@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -41,7 +42,6 @@
 #include <vector>
 
 #include "agora/actor.hpp"
-#include "agora/drivers/tcp_framing.hpp"
 #include "agora/event.hpp"
 #include "agora/io_port.hpp"
 #include "agora/term.hpp"

@@ -1,4 +1,5 @@
-// A non-owning reference to a callable, for callbacks that must not allocate.
+// A non-owning reference to a callable, for callbacks that must not allocate
+// (private to vm/).
 #pragma once
 
 #include <type_traits>

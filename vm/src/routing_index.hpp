@@ -9,15 +9,16 @@
 // map) and one wildcard edge; entries live at the node that ends their
 // pattern.
 //
-// Not thread-safe: one index belongs to one VM.
+// Not thread-safe: one index belongs to one VM. Private to vm/ (the tests
+// reach it through vm/src on their include path).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 
-#include "agora/function_ref.hpp"
 #include "agora/term.hpp"
+#include "function_ref.hpp"
 
 namespace agora {
 

@@ -1,0 +1,55 @@
+// Ports on 127.0.0.1 for programs that must be told where to listen (epmd,
+// mosquitto): one the kernel hands out, and a bounded wait until something
+// listens there.
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <thread>
+
+namespace agora_bench {
+
+inline sockaddr_in loopback_address(std::uint16_t port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return a;
+}
+
+/// A port on 127.0.0.1 that was free a moment ago (bound to port 0, then
+/// closed): another process could take it before ours binds, which is
+/// unlikely enough for a benchmark.
+inline std::uint16_t free_loopback_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  auto a = loopback_address(0);
+  socklen_t len = sizeof a;
+  const bool ok = fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+  if (fd >= 0) close(fd);
+  if (!ok) throw std::runtime_error("no free port on 127.0.0.1");
+  return ntohs(a.sin_port);
+}
+
+/// Waits until a connection to 127.0.0.1:port succeeds; false if none does
+/// within `timeout`.
+inline bool wait_listening(std::uint16_t port, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    auto a = loopback_address(port);
+    const bool up = fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    if (fd >= 0) close(fd);
+    if (up) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+}  // namespace agora_bench

@@ -1,0 +1,49 @@
+#include "upper_link.hpp"
+
+namespace agora::detail {
+
+void upper_channel::deliver(link_batch&& ops) {
+  std::vector<upper_action> batch;
+  batch.reserve(ops.size());
+  for (auto& op : ops) {
+    switch (op.kind) {
+      case link_op_kind::add:
+        batch.push_back({.kind = upper_action::kind::declare, .endpoint = op.id,
+                         .topic = std::move(op.topic), .role = op.role, .interest = op.interest,
+                         .presence = op.has_presence, .absence = op.has_absence,
+                         .message = op.has_message});
+        break;
+      case link_op_kind::remove:
+        batch.push_back({.kind = upper_action::kind::withdraw, .endpoint = op.id,
+                         .why = std::move(op.why)});
+        break;
+      case link_op_kind::send:
+        batch.push_back({.kind = op.event == event_kind::feedback ? upper_action::kind::feedback
+                                                                  : upper_action::kind::send,
+                         .topic = std::move(op.topic)});
+        break;
+      default:
+        break;  // spawn is refused in the turn; a root never reports done
+    }
+  }
+  if (!batch.empty()) upper_->apply(std::move(batch));
+}
+
+void upper_port::deliver(std::vector<upper_event> events) {
+  link_batch ops;
+  ops.reserve(events.size());
+  for (auto& e : events) {
+    event_kind k = event_kind::message;
+    switch (e.kind) {
+      case upper_event::kind::presence: k = event_kind::presence; break;
+      case upper_event::kind::absence: k = event_kind::absence; break;
+      case upper_event::kind::message: k = event_kind::message; break;
+      case upper_event::kind::feedback: k = event_kind::feedback; break;
+    }
+    ops.push_back({.kind = link_op_kind::event, .event = k, .id = e.endpoint,
+                   .topic = std::move(e.topic), .why = std::move(e.why)});
+  }
+  if (!ops.empty()) to_root_(std::move(ops));
+}
+
+}  // namespace agora::detail
