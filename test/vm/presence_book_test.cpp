@@ -1,4 +1,4 @@
-// The presence rules (vm/src/presence_book.hpp), DESIGN.md section 3:
+// The presence rules (vm/src/presence_book.hpp), docs/DESIGN.md section 3:
 // visibility, flows, and flow counts with multiplicity.
 #include <doctest/doctest.h>
 

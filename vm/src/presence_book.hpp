@@ -1,4 +1,4 @@
-// The presence rules of DESIGN.md section 3, apart from any one level's
+// The presence rules of docs/DESIGN.md section 3, apart from any one level's
 // endpoint records: who sees whom, what the flow between two topics is, and
 // the multiset of visible counterpart flows an endpoint keeps, whose 0 -> 1
 // and 1 -> 0 steps are its presence and absence events. Used by the VM and
