@@ -9,7 +9,7 @@
 //            firing path when the clock is not the limit.
 //
 // agora: a deterministic vm with the timer driver, run by a pump_port (an
-// io_context on its own thread; the bench thread moves injected ticks into
+// io_context on its own thread; the bench thread moves the posted ticks into
 // the VM and runs it). One sink actor holds the 100,000 subscriptions
 // timer_expired(i, _) (set up untimed, reused by every repetition); the
 // bench sends set_timer(i, after_i, 0) from outside the VM one at a time,

@@ -25,6 +25,7 @@
 #include "agora/term.hpp"
 #include "agora/upper_level.hpp"
 #include "routing_index.hpp"
+#include "wire.hpp"  // protocol_error: a peer broke the protocol (the link ends)
 
 namespace agora::cluster {
 
@@ -60,12 +61,6 @@ class replica_output {
 
  protected:
   ~replica_output() = default;
-};
-
-/// A peer broke the protocol (a handle declared twice, an unknown one);
-/// the node core ends that link.
-class protocol_error : public std::runtime_error {
-  using std::runtime_error::runtime_error;
 };
 
 struct replica_stats {

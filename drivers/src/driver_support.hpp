@@ -1,8 +1,8 @@
 // What the timer, UDP and TCP drivers share: the actor's state and start-up
-// (an instance number for the private topics the I/O side injects, the
-// core made by the first turn), the driver's log and its count of ignored
-// requests, the catch-all subscriptions for malformed requests, and the
-// answer to get_KIND_stats(R).
+// (the core made by the first turn, which knows the driver's actor id: its
+// I/O side reaches the actor with io_port::post), the driver's log and its
+// count of ignored requests, the public requests with their
+// malformed-request reports, and the answer to get_KIND_stats(R).
 #pragma once
 
 #include <fmt/format.h>
@@ -10,7 +10,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,6 +20,7 @@
 #include "agora/actor.hpp"
 #include "agora/event.hpp"
 #include "agora/io_port.hpp"
+#include "agora/log.hpp"
 #include "agora/term.hpp"
 
 namespace agora::drivers_detail {
@@ -28,37 +28,31 @@ namespace agora::drivers_detail {
 /// A record pattern label(_, ..., _) with `arity` wildcards.
 term any_of_arity(std::string_view label, std::size_t arity);
 
-/// The number that makes a driver's private topics (what its I/O side
-/// injects) its own: the driver actor's id in the VM the port injects into.
-/// Two live drivers never share it, and a driver spawned later on a reused
-/// slot differs by the slot's generation, so late messages of a stopped
-/// driver reach nobody.
-inline std::int64_t instance_of(const turn_base& t) noexcept {
-  return static_cast<std::int64_t>(t.self().value);
-}
+/// Runs a turn of `driver` that sends m: how the I/O side hands on what it
+/// received (data, datagrams, errors) as the driver's own message.
+void send_as(io_port& port, actor_id driver, term m);
 
-/// A driver's log: "NAME: line" to the options' sink (stderr when it has
-/// none), and the count of requests it ignored (for its stats). Refers to
-/// the name and sink of options that outlive it.
+/// A driver's log: "NAME: line" to its sink — the options' own if set, else
+/// the port's — and the count of requests it ignored (for its stats).
+/// Refers to a name that outlives it (the options').
 class driver_log {
  public:
-  using sink = std::function<void(std::string_view line)>;
+  driver_log(std::string_view name, const log_sink& own, const io_port& port)
+      : name_(name), out_(own ? own : port.log()) {}
 
-  driver_log(std::string_view name, const sink& out) : name_(name), out_(out) {}
-
-  void write(std::string_view line) const;
-  /// "ignored WHAT: WHY", counted.
+  void write(log_level level, std::string_view line) const;
+  /// "ignored WHAT: WHY", a warning, counted.
   void ignore(const term& what, std::string_view why);
-  /// A line about a request given up some other way, counted as ignored.
+  /// A warning about a request given up some other way, counted as ignored.
   void write_ignored(std::string_view line) {
     ++ignored_;
-    write(line);
+    write(log_level::warn, line);
   }
   std::int64_t ignored() const noexcept { return ignored_; }
 
  private:
   std::string_view name_;
-  const sink& out_;
+  log_sink out_;
   std::int64_t ignored_ = 0;
 };
 
@@ -81,8 +75,8 @@ struct io_owner {
 };
 
 /// The state of a driver actor: what driver() is given, and the core its
-/// first turn makes: Core(io_port&, instance, options), one per spawned
-/// driver. Core has a driver_log `log`.
+/// first turn makes: Core(io_port&, the driver's actor id, options), one
+/// per spawned driver. Core has a driver_log `log`.
 template <class Core, class Options>
 struct driver_state {
   io_port* port = nullptr;
@@ -91,55 +85,57 @@ struct driver_state {
 };
 
 /// The driver actor, named after options.name. Its first turn makes the
-/// core, then runs start(t, instance) (to subscribe to the private topics).
+/// core.
 template <class Core, class Options>
-actor<driver_state<Core, Options>> driver_actor(
-    io_port& port, Options options,
-    std::type_identity_t<void (*)(turn<driver_state<Core, Options>>&, std::int64_t instance)> start) {
+actor<driver_state<Core, Options>> driver_actor(io_port& port, Options options) {
   auto opts = std::make_shared<const Options>(std::move(options));
   const std::string name = opts->name;
   actor<driver_state<Core, Options>> a{{&port, std::move(opts), nullptr}, name};
-  a.on_start([start](turn<driver_state<Core, Options>>& t) {
-    const std::int64_t instance = instance_of(t);
-    t.state.core = std::make_shared<Core>(*t.state.port, instance, t.state.options);
-    start(t, instance);
+  a.on_start([](turn<driver_state<Core, Options>>& t) {
+    t.state.core = std::make_shared<Core>(*t.state.port, t.self(), t.state.options);
   });
   return a;
 }
 
-/// A request the driver understands: its label, arity and how to write it.
+/// A public request: its label, arity and how the log writes it.
 struct request_form {
   std::string_view label;
   std::size_t arity;
   std::string_view want;  // e.g. "tcp.close(CONN)"
 };
 
-/// Requests of the wrong shape would otherwise vanish without a trace: for
-/// each form, subscribes label(...) with 0 to 6 fields, but not the right
-/// arity, to log the request as ignored ("want ...").
+/// Patterns fix a record's arity, so a request of the wrong shape needs a
+/// catch-all per wrong arity; up to this many fields are caught.
+inline constexpr std::size_t max_request_arity = 6;
+
+/// Subscribes `a` to the request label(_, ..., _) with `on_request`, and to
+/// the same label with 0 to max_request_arity fields but not form.arity:
+/// such a request is logged as ignored ("want WANT") and counted, rather
+/// than vanishing without a trace.
 template <class S>
-void subscribe_malformed(actor<S>& a, std::initializer_list<request_form> forms) {
-  for (const request_form& f : forms) {
-    const shared_handlers<S> malformed{{.on_message = [why = fmt::format("want {}", f.want)](
-                                            turn<S>& t, const message& m) {
-      t.state.core->log.ignore(m.body(), why);
-    }}};
-    for (std::size_t k = 0; k <= 6; ++k)
-      if (k != f.arity) a.subscribe(any_of_arity(f.label, k), malformed);
-  }
+void serve_request(actor<S>& a, const request_form& form,
+                   std::type_identity_t<std::function<void(turn<S>&, const message&)>> on_request) {
+  a.subscribe(any_of_arity(form.label, form.arity), {.on_message = std::move(on_request)});
+  const shared_handlers<S> malformed{{.on_message = [why = fmt::format("want {}", form.want)](
+                                          turn<S>& t, const message& m) {
+    t.state.core->log.ignore(m.body(), why);
+  }}};
+  for (std::size_t k = 0; k <= max_request_arity; ++k)
+    if (k != form.arity) a.subscribe(any_of_arity(form.label, k), malformed);
 }
 
-/// Subscribes a to get_KIND_stats(R) and answers each with
-/// KIND_stats(R, figures(t)...).
+/// Serves get_KIND_stats(R): answers KIND_stats(R, figures(t)...).
 template <class S>
 void serve_stats(actor<S>& a, std::string_view kind,
                  std::vector<std::int64_t> (*figures)(turn<S>& t)) {
-  a.subscribe(rec(fmt::format("get_{}_stats", kind), _),
-              {.on_message = [figures, kind = std::string(kind)](turn<S>& t, const message& m) {
-                 std::vector<term> fields{m.body()[0]};
-                 for (const std::int64_t n : figures(t)) fields.emplace_back(n);
-                 t.send(term::record(fmt::format("{}_stats", kind), std::move(fields)));
-               }});
+  const std::string label = fmt::format("get_{}_stats", kind);
+  const std::string want = fmt::format("{}(ReplyID)", label);
+  serve_request<S>(a, {label, 1, want},
+                   [figures, kind = std::string(kind)](turn<S>& t, const message& m) {
+                     std::vector<term> fields{m.body()[0]};
+                     for (const std::int64_t n : figures(t)) fields.emplace_back(n);
+                     t.send(term::record(fmt::format("{}_stats", kind), std::move(fields)));
+                   });
 }
 
 }  // namespace agora::drivers_detail

@@ -8,20 +8,30 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace agora {
 
 struct pump_port::impl {
+  struct posted_turn {
+    actor_id who;
+    std::function<void(turn_base&)> f;
+  };
+
+  explicit impl(log_sink l) : log(std::move(l)) {}
+
+  log_sink log;
   boost::asio::io_context io;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard{
       boost::asio::make_work_guard(io)};
   std::mutex mutex;
   std::condition_variable ready;
-  std::vector<term> queue;  // guarded by mutex
+  std::vector<posted_turn> queue;  // guarded by mutex
   std::thread thread{[this] { io.run(); }};
 };
 
-pump_port::pump_port() : impl_(std::make_unique<impl>()) {}
+pump_port::pump_port(log_sink log) : impl_(std::make_unique<impl>(std::move(log))) {}
 
 pump_port::~pump_port() {
   impl_->guard.reset();
@@ -31,19 +41,24 @@ pump_port::~pump_port() {
 
 boost::asio::io_context& pump_port::io() noexcept { return impl_->io; }
 
-void pump_port::inject(term m) {
+const log_sink& pump_port::log() const noexcept { return impl_->log; }
+
+void pump_port::post(actor_id who, std::function<void(turn_base&)> f) {
   {
     std::lock_guard lock(impl_->mutex);
-    impl_->queue.push_back(std::move(m));
+    impl_->queue.push_back({who, std::move(f)});
   }
   impl_->ready.notify_one();
 }
 
-std::vector<term> pump_port::take() {
-  std::vector<term> out;
-  std::lock_guard lock(impl_->mutex);
-  out.swap(impl_->queue);
-  return out;
+std::size_t pump_port::deliver(vm& v) {
+  std::vector<impl::posted_turn> batch;
+  {
+    std::lock_guard lock(impl_->mutex);
+    batch.swap(impl_->queue);
+  }
+  for (auto& p : batch) v.post(p.who, std::move(p.f));
+  return batch.size();
 }
 
 bool pump_port::wait(std::chrono::steady_clock::time_point deadline) {
@@ -52,10 +67,9 @@ bool pump_port::wait(std::chrono::steady_clock::time_point deadline) {
 }
 
 std::size_t pump_port::pump(vm& v) {
-  auto batch = take();
-  for (auto& m : batch) v.send(std::move(m));
+  const std::size_t n = deliver(v);
   v.run();
-  return batch.size();
+  return n;
 }
 
 bool pump_port::pump_until(vm& v, const std::function<bool()>& done,

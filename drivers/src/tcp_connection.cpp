@@ -15,6 +15,7 @@
 
 #include <algorithm>
 
+#include "tcp_events.hpp"
 #include "tcp_io.hpp"
 
 namespace agora::tcp::detail {
@@ -223,7 +224,7 @@ void connection::pump() {
           unacked_bytes_ += m.size();
         }
         const term fields[2] = {conn_, term::bytes(m)};
-        shared_->inject(term::record(data_label(), fields));
+        shared_->send(term::record(data_label(), fields));
         continue;
       }
       case decoder::status::too_long: {
@@ -252,7 +253,7 @@ void connection::pump() {
 void connection::end_read(term why) {
   read_ended_ = true;
   credit_ = 0;
-  shared_->event(rec("read_end", id_, std::move(why)));
+  shared_->report(events::read_end, id_, std::move(why));
 }
 
 /// Reads and drops what the peer sent, without blocking. False when the
@@ -437,7 +438,7 @@ void connection::finish(term why, bool abortive) {
     counted_ = false;
     --shared_->open_sockets;
   }
-  shared_->event(rec("closed", id_, std::move(why)));
+  shared_->report(events::closed, id_, std::move(why));
 }
 
 void connection::account() noexcept {

@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <fmt/format.h>
 
+#include "tcp_events.hpp"
 #include "tcp_io.hpp"
 
 namespace agora::tcp::detail {
@@ -46,7 +47,7 @@ void connector::close() {
 
 void connector::attempt() {
   if (closed_) return;
-  shared_->event(rec("trying", cid_));
+  shared_->report(events::trying, cid_);
   resolver_.async_resolve(spec_.host, std::to_string(spec_.port),
                           tcp::resolver::numeric_service,
                           [self = shared_from_this()](const error_code& ec,
@@ -77,7 +78,7 @@ void connector::on_resolved(const error_code& ec, tcp::resolver::results_type re
                       }));
 }
 
-void connector::on_connected(const error_code& ec, const tcp::endpoint& peer) {
+void connector::on_connected(const error_code& ec, const tcp::endpoint&) {
   deadline_.cancel();
   if (closed_) {
     socket_.reset();
@@ -95,12 +96,12 @@ void connector::on_connected(const error_code& ec, const tcp::endpoint& peer) {
   socket_.reset();
   if (shared_->hand_over(id, c)) {
     c->start();
-    shared_->event(rec("connected", cid_, id, peer_term(peer.address(), peer.port())));
+    shared_->report(events::connected, cid_, id);
   }
 }
 
 void connector::failed(std::string what) {
-  shared_->event(rec("connect_failed", cid_, what));
+  shared_->report(events::connect_failed, cid_, std::move(what));
   schedule();
 }
 

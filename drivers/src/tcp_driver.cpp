@@ -10,10 +10,10 @@
 //    grant credit by feedback;
 //  - writes and closes are messages, posted to the connection's strand.
 // The state lives in a driver_core made by the first turn; the I/O objects
-// (tcp_io.hpp) are held by shared_ptr and only ever posted to. When the
-// actor stops, the core's destructor closes every listener and connector,
-// drains every connection (bounded by the drain timeout) and waits for
-// their sockets to close.
+// (tcp_io.hpp) are held by shared_ptr and only ever posted to, and report
+// back with turns of this actor (tcp_events.hpp). When the actor stops, the
+// core's destructor closes every listener and connector and starts a
+// graceful close of every connection, which drains in the background.
 #include <fmt/format.h>
 
 #include <optional>
@@ -22,6 +22,7 @@
 
 #include "agora/drivers/tcp.hpp"
 #include "driver_support.hpp"
+#include "tcp_events.hpp"
 #include "tcp_io.hpp"
 
 namespace agora::tcp {
@@ -71,12 +72,12 @@ struct connect_entry {  // one per CONNECT with interest
 };
 
 struct driver_core {
-  driver_core(io_port& port, std::int64_t instance, std::shared_ptr<const driver_options> opts)
-      : io(std::make_shared<io_shared>(port, instance,
+  driver_core(io_port& port, actor_id driver, std::shared_ptr<const driver_options> opts)
+      : io(std::make_shared<io_shared>(port, driver,
                                        io_settings{opts->idle_timeout, opts->drain_timeout,
                                                    opts->connect_timeout, opts->write_limit})),
         options(std::move(opts)),
-        log(options->name, options->log) {}
+        log(options->name, options->log, port) {}
   driver_core(const driver_core&) = delete;
   driver_core& operator=(const driver_core&) = delete;
   ~driver_core();
@@ -92,10 +93,17 @@ struct driver_core {
   std::unordered_map<term, std::unordered_set<std::int64_t>> by_listen;
   std::int64_t next_lid = 1, next_cid = 1;
 
+  lid_entry* find_listener(std::int64_t lid) {
+    auto it = lids.find(lid);
+    return it == lids.end() ? nullptr : &it->second;
+  }
+  conn_entry* find(std::int64_t id) {
+    auto it = conns.find(id);
+    return it == conns.end() ? nullptr : &it->second;
+  }
   conn_entry* find(const term& conn) {
     if (!conn.is_record("tcp.conn", 1) || !conn[0].is_int()) return nullptr;
-    auto it = conns.find(conn[0].as_int());
-    return it == conns.end() ? nullptr : &it->second;
+    return find(conn[0].as_int());
   }
 };
 
@@ -197,9 +205,11 @@ const shared_handlers<driver_state>& data_handlers() {
   return h;
 }
 
+void check_held(turn_base& base, std::int64_t id);
+
 /// A connection handed over by a listener or connector becomes publishers.
-/// A message to ourselves, after the presence of the subscribers already
-/// there, checks that someone holds it.
+/// A turn of ours posted now comes after the presence of the subscribers
+/// already there, and checks that someone holds it.
 conn_entry* adopt(dturn& t, std::int64_t id, term owner, framing frame, term link_topic) {
   auto& c = *t.state.core;
   auto io = c.io->claim(id);
@@ -211,7 +221,7 @@ conn_entry* adopt(dturn& t, std::int64_t id, term owner, framing frame, term lin
   e.frame = frame;
   e.link = t.publish(std::move(link_topic), link_handlers());
   e.data = t.publish(data(e.conn), data_handlers());
-  t.send(rec(io_label, c.io->instance, rec("check", id)));
+  c.io->report(check_held, id);
   return &e;
 }
 
@@ -236,7 +246,8 @@ void open_listener(dturn& t, const term& listen, listen_entry& l) {
   le.listen = listen;
   auto checked = read_listen(listen);
   if (!checked.spec) {
-    c.log.write(fmt::format("cannot listen on {}: {}", listen.to_string(), checked.error));
+    c.log.write(log_level::warn,
+                fmt::format("cannot listen on {}: {}", listen.to_string(), checked.error));
     set_status(t, le.status, rec("tcp.listener", listen, rec("failed", checked.error)));
     return;
   }
@@ -283,7 +294,8 @@ void on_connect_interest(dturn& t, const presence& p) {
   k.cid = c.next_cid++;
   auto checked = read_connect(*target);
   if (!checked.spec) {
-    c.log.write(fmt::format("cannot connect to {}: {}", target->to_string(), checked.error));
+    c.log.write(log_level::warn,
+                fmt::format("cannot connect to {}: {}", target->to_string(), checked.error));
     set_status(t, k.status, rec("tcp.connecting", *target, rec("failed", checked.error)));
     return;
   }
@@ -314,60 +326,68 @@ connect_entry* connector_of(driver_core& c, std::int64_t cid) {
   return k == c.connects.end() || k->second.cid != cid ? nullptr : &k->second;
 }
 
+void check_held(turn_base& base, std::int64_t id) {
+  dturn t(base);
+  if (auto* e = t.state.core->find(id)) release_if_unheld(t, *e);
+}
+
+}  // namespace
+
 // ---- events from the I/O side ----------------------------------------------------
 
-void on_listening(dturn& t, const term& ev) {
-  auto& c = *t.state.core;
-  auto it = c.lids.find(ev[0].as_int());
-  if (it == c.lids.end()) return;
-  set_status(t, it->second.status, rec("tcp.listener", it->second.listen, rec("listening", ev[1])));
+namespace detail::events {
+
+void listening(turn_base& base, std::int64_t lid, std::int64_t port) {
+  dturn t(base);
+  if (auto* l = t.state.core->find_listener(lid))
+    set_status(t, l->status, rec("tcp.listener", l->listen, rec("listening", port)));
 }
 
-void on_listen_failed(dturn& t, const term& ev) {
+void listen_failed(turn_base& base, std::int64_t lid, const std::string& what) {
+  dturn t(base);
   auto& c = *t.state.core;
-  auto it = c.lids.find(ev[0].as_int());
-  if (it == c.lids.end()) return;
-  c.log.write(fmt::format("cannot listen on {}: {}", it->second.listen.to_string(), ev[1].as_string()));
-  set_status(t, it->second.status, rec("tcp.listener", it->second.listen, rec("failed", ev[1])));
+  auto* l = c.find_listener(lid);
+  if (!l) return;
+  c.log.write(log_level::warn, fmt::format("cannot listen on {}: {}", l->listen.to_string(), what));
+  set_status(t, l->status, rec("tcp.listener", l->listen, rec("failed", what)));
 }
 
-void on_listener_closed(dturn& t, const term& ev) {
+void listener_closed(turn_base& base, std::int64_t lid) {
+  dturn t(base);
   auto& c = *t.state.core;
-  auto it = c.lids.find(ev[0].as_int());
-  if (it == c.lids.end()) return;
-  clear_status(t, it->second.status);
-  c.lids.erase(it);
+  if (auto* l = c.find_listener(lid)) {
+    clear_status(t, l->status);
+    c.lids.erase(lid);
+  }
 }
 
-void on_accepted(dturn& t, const term& ev) {
-  // accepted(LID, LISTEN, N, PEER): adopted even if the listener is closing
-  // already; then nobody holds it and the check closes it.
-  const term& listen = ev[1];
-  const std::int64_t id = ev[2].as_int();
+void accepted(turn_base& base, const term& listen, std::int64_t id, const term& peer) {
+  // Adopted even if the listener is closing already; then nobody holds it
+  // and the check closes it.
+  dturn t(base);
   auto frame = framing_of(listen);
   if (!frame) return;
-  if (adopt(t, id, listen, *frame, rec("tcp.accepted", listen, conn(id), ev[3])))
+  if (adopt(t, id, listen, *frame, rec("tcp.accepted", listen, conn(id), peer)))
     t.state.core->by_listen[listen].insert(id);
 }
 
-void on_trying(dturn& t, const term& ev) {
+void trying(turn_base& base, std::int64_t cid) {
+  dturn t(base);
   auto& c = *t.state.core;
-  if (auto* k = connector_of(c, ev[0].as_int()))
-    set_status(t, k->status, rec("tcp.connecting", c.cids[ev[0].as_int()], sym("trying")));
+  if (auto* k = connector_of(c, cid))
+    set_status(t, k->status, rec("tcp.connecting", c.cids[cid], sym("trying")));
 }
 
-void on_connect_failed(dturn& t, const term& ev) {
+void connect_failed(turn_base& base, std::int64_t cid, const std::string& what) {
+  dturn t(base);
   auto& c = *t.state.core;
-  if (auto* k = connector_of(c, ev[0].as_int()))
-    set_status(t, k->status,
-               rec("tcp.connecting", c.cids[ev[0].as_int()], rec("failed", ev[1])));
+  if (auto* k = connector_of(c, cid))
+    set_status(t, k->status, rec("tcp.connecting", c.cids[cid], rec("failed", what)));
 }
 
-void on_connected(dturn& t, const term& ev) {
-  // connected(CID, N, PEER)
+void connected(turn_base& base, std::int64_t cid, std::int64_t id) {
+  dturn t(base);
   auto& c = *t.state.core;
-  const std::int64_t cid = ev[0].as_int();
-  const std::int64_t id = ev[1].as_int();
   auto* k = connector_of(c, cid);
   if (!k) {  // nobody wants it any more
     if (auto io = c.io->claim(id)) io->close();
@@ -384,61 +404,45 @@ void on_connected(dturn& t, const term& ev) {
   }
 }
 
-void on_read_end(dturn& t, const term& ev) {
-  // read_end(N, WHY), WHY eof or too_long("..."): the peer's stream ended.
-  // Its readers get the reason as the last data message; the socket stays
-  // open for writing while someone holds tcp.data (half-close).
-  auto& c = *t.state.core;
-  auto it = c.conns.find(ev[0].as_int());
-  if (it == c.conns.end()) return;
-  conn_entry& e = it->second;
-  remove_link(t, e, ev[1]);
-  t.send(rec("tcp.data", e.conn, ev[1]));
-  release_if_unheld(t, e);
+void read_end(turn_base& base, std::int64_t id, const term& why) {
+  // The peer's stream ended. Its readers get the reason as the last data
+  // message; the socket stays open for writing while someone holds
+  // tcp.data (half-close).
+  dturn t(base);
+  conn_entry* e = t.state.core->find(id);
+  if (!e) return;
+  remove_link(t, *e, why);
+  t.send(rec("tcp.data", e->conn, why));
+  release_if_unheld(t, *e);
 }
 
-void on_closed(dturn& t, const term& ev) {
-  // closed(N, WHY)
+void closed(turn_base& base, std::int64_t id, const term& why) {
+  dturn t(base);
   auto& c = *t.state.core;
-  auto it = c.conns.find(ev[0].as_int());
-  if (it == c.conns.end()) return;
-  conn_entry& e = it->second;
-  remove_link(t, e, ev[1]);
-  remove_data(t, e, ev[1]);
-  if (e.outgoing) {
-    if (auto* k = connector_of(c, e.cid); k && k->conn == e.conn[0].as_int()) {
+  conn_entry* e = c.find(id);
+  if (!e) return;
+  remove_link(t, *e, why);
+  remove_data(t, *e, why);
+  if (e->outgoing) {
+    if (auto* k = connector_of(c, e->cid); k && k->conn == id) {
       k->conn = 0;
       if (k->io) k->io->retry();  // with reconnect(...) only
     }
-  } else if (auto b = c.by_listen.find(e.owner); b != c.by_listen.end()) {
-    b->second.erase(it->first);
+  } else if (auto b = c.by_listen.find(e->owner); b != c.by_listen.end()) {
+    b->second.erase(id);
     if (b->second.empty()) c.by_listen.erase(b);
   }
-  c.conns.erase(it);
+  c.conns.erase(id);
 }
 
-void on_check(dturn& t, const term& ev) {
-  auto& c = *t.state.core;
-  auto it = c.conns.find(ev[0].as_int());
-  if (it != c.conns.end()) release_if_unheld(t, it->second);
+void log(turn_base& base, log_level level, const std::string& line) {
+  dturn t(base);
+  t.state.core->log.write(level, line);
 }
 
-void on_io(dturn& t, const message& m) {
-  const term& ev = m.body()[1];
-  if (!ev.is_record()) return;
-  const auto label = ev.label();
-  if (label == "log") return t.state.core->log.write(ev[0].as_string());
-  if (label == "listening") return on_listening(t, ev);
-  if (label == "listen_failed") return on_listen_failed(t, ev);
-  if (label == "listener_closed") return on_listener_closed(t, ev);
-  if (label == "accepted") return on_accepted(t, ev);
-  if (label == "trying") return on_trying(t, ev);
-  if (label == "connect_failed") return on_connect_failed(t, ev);
-  if (label == "connected") return on_connected(t, ev);
-  if (label == "read_end") return on_read_end(t, ev);
-  if (label == "closed") return on_closed(t, ev);
-  if (label == "check") return on_check(t, ev);
-}
+}  // namespace detail::events
+
+namespace {
 
 // ---- requests from applications ---------------------------------------------------
 
@@ -532,9 +536,7 @@ driver_core::~driver_core() {
 }  // namespace
 
 actor_spec driver(io_port& port, driver_options options) {
-  auto a = driver_actor<driver_core>(port, std::move(options), [](dturn& t, std::int64_t instance) {
-    t.subscribe(rec(io_label, instance, _), {.on_message = on_io});
-  });
+  auto a = driver_actor<driver_core>(port, std::move(options));
   // Interest in listening and connecting. Observers: they see the
   // applications' (participant) subscriptions without being seen by them,
   // and monitors or taps (observers themselves) open nothing.
@@ -544,16 +546,11 @@ actor_spec driver(io_port& port, driver_options options) {
   a.publish(rec("tcp.connected", _, _),
             {.on_presence = on_connect_interest, .on_absence = on_connect_interest_gone},
             interest::observer);
-  a.subscribe(rec("tcp.write", _, _), {.on_message = on_write});
-  a.subscribe(rec("tcp.write_many", _, _), {.on_message = on_write_many});
-  a.subscribe(rec("tcp.write_all", _, _), {.on_message = on_write_all});
-  a.subscribe(rec("tcp.close", _), {.on_message = on_close});
+  serve_request(a, {"tcp.write", 2, "tcp.write(CONN, BYTES)"}, on_write);
+  serve_request(a, {"tcp.write_many", 2, "tcp.write_many([CONN, ...], BYTES)"}, on_write_many);
+  serve_request(a, {"tcp.write_all", 2, "tcp.write_all(LISTEN, BYTES)"}, on_write_all);
+  serve_request(a, {"tcp.close", 1, "tcp.close(CONN)"}, on_close);
   serve_stats(a, "tcp", stats_figures);
-  subscribe_malformed(a, {{"tcp.write", 2, "tcp.write(CONN, BYTES)"},
-                          {"tcp.write_many", 2, "tcp.write_many([CONN, ...], BYTES)"},
-                          {"tcp.write_all", 2, "tcp.write_all(LISTEN, BYTES)"},
-                          {"tcp.close", 1, "tcp.close(CONN)"},
-                          {"get_tcp_stats", 1, "get_tcp_stats(ReplyID)"}});
   return a;
 }
 

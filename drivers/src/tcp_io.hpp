@@ -1,9 +1,10 @@
 // The I/O side of the TCP driver: objects that live on the port's
-// io_context and talk to the driver actor only by injecting messages.
+// io_context and talk to the driver actor only by posting turns of it
+// (io_port::post): the events of tcp_events.hpp, and the data it sends on.
 //
-//   io_shared   one per driver: the port, the settings, the strand of the
-//               listeners and connectors, the hand-over of new connections
-//               to the actor, the figures of tcp.stats.
+//   io_shared   one per driver: the port and the driver's id, the settings,
+//               the strand of the listeners and connectors, the hand-over
+//               of new connections to the actor, the figures of tcp.stats.
 //   connection  one socket on its own strand: reads gated by credit through
 //               the framing decoder, a bounded write queue, graceful drain.
 //   listener    an acceptor (allow list, pause on descriptor exhaustion).
@@ -25,14 +26,17 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "agora/drivers/tcp_framing.hpp"
+#include "agora/event.hpp"
 #include "agora/io_port.hpp"
 #include "agora/term.hpp"
 #include "tcp_terms.hpp"
@@ -42,10 +46,6 @@ namespace agora::tcp::detail {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 using io_clock = std::chrono::steady_clock;
-
-/// Label of the messages the I/O side injects for the actor:
-/// agora.tcp.io(INSTANCE, EVENT).
-inline constexpr std::string_view io_label = "agora.tcp.io";
 
 struct io_settings {
   std::chrono::milliseconds idle_timeout{0};  // 0: none
@@ -58,12 +58,12 @@ class connection;
 
 class io_shared {
  public:
-  io_shared(io_port& port, std::int64_t instance, io_settings settings);
+  io_shared(io_port& port, actor_id driver, io_settings settings);
   io_shared(const io_shared&) = delete;
   io_shared& operator=(const io_shared&) = delete;
 
   io_port& port;
-  const std::int64_t instance;
+  const actor_id driver;
   const io_settings settings;
   /// The strand of every listener and connector of this driver.
   const asio::any_io_executor control;
@@ -71,12 +71,14 @@ class io_shared {
   /// io_context itself when one thread runs it.
   asio::any_io_executor connection_executor() const;
 
-  /// Injects m into the driver's VM, unless the driver has stopped.
-  void inject(term m);
-  /// Injects agora.tcp.io(instance, e).
-  void event(term e);
-  /// A line for the driver's log sink (written in the actor's turn).
-  void log(std::string line);
+  /// Runs event(t, args...) as a turn of the driver (an event of
+  /// tcp_events.hpp), unless the driver has stopped.
+  template <class... Params, class... Args>
+  void report(void (*event)(turn_base&, Params...), Args&&... args) {
+    post([event, ... args = std::forward<Args>(args)](turn_base& t) { event(t, args...); });
+  }
+  /// Sends m as the driver's message, unless the driver has stopped.
+  void send(term m);
   bool stopped() const noexcept { return stopped_.load(std::memory_order_acquire); }
 
   /// A new connection for the actor to claim; false (and nothing kept)
@@ -84,7 +86,7 @@ class io_shared {
   bool hand_over(std::int64_t id, std::shared_ptr<connection> c);
   std::shared_ptr<connection> claim(std::int64_t id);
 
-  /// The driver stops: nothing is injected from now on. Returns the
+  /// The driver stops: nothing is posted from now on. Returns the
   /// connections not claimed yet.
   std::vector<std::shared_ptr<connection>> stop();
 
@@ -94,6 +96,8 @@ class io_shared {
   std::atomic<std::int64_t> open_sockets{0}; // of connections, from construction to close
 
  private:
+  void post(std::function<void(turn_base&)> f);
+
   std::mutex mutex_;  // guards the hand-over
   std::atomic<bool> stopped_{false};
   std::unordered_map<std::int64_t, std::shared_ptr<connection>> handover_;  // guarded

@@ -1,10 +1,11 @@
-// What the I/O objects of one TCP driver share: injection into the VM (cut
-// off when the driver stops) and the hand-over of new connections to the
-// actor.
+// What the I/O objects of one TCP driver share: the way to the driver actor
+// (cut off when the driver stops) and the hand-over of new connections to
+// the actor.
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
 
+#include "driver_support.hpp"
 #include "tcp_io.hpp"
 
 namespace agora::tcp::detail {
@@ -22,20 +23,18 @@ asio::any_io_executor serial_or_strand(io_port& p) {
 }
 }  // namespace
 
-io_shared::io_shared(io_port& p, std::int64_t inst, io_settings s)
-    : port(p), instance(inst), settings(s), control(serial_or_strand(p)) {}
+io_shared::io_shared(io_port& p, actor_id d, io_settings s)
+    : port(p), driver(d), settings(s), control(serial_or_strand(p)) {}
 
 asio::any_io_executor io_shared::connection_executor() const { return serial_or_strand(port); }
 
-void io_shared::inject(term m) {
-  if (!stopped()) port.inject(std::move(m));
+void io_shared::post(std::function<void(turn_base&)> f) {
+  if (!stopped()) port.post(driver, std::move(f));
 }
 
-void io_shared::event(term e) {
-  if (!stopped()) port.inject(rec(io_label, instance, std::move(e)));
+void io_shared::send(term m) {
+  if (!stopped()) drivers_detail::send_as(port, driver, std::move(m));
 }
-
-void io_shared::log(std::string line) { event(rec("log", line)); }
 
 bool io_shared::hand_over(std::int64_t id, std::shared_ptr<connection> c) {
   std::lock_guard lock(mutex_);

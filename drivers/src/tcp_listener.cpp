@@ -11,6 +11,7 @@
 
 #include <cerrno>
 
+#include "tcp_events.hpp"
 #include "tcp_io.hpp"
 
 namespace agora::tcp::detail {
@@ -72,7 +73,7 @@ void listener::close() {
     self->pause_timer_.cancel();
     error_code ec;
     self->acceptor_.close(ec);
-    self->shared_->event(rec("listener_closed", self->lid_));
+    self->shared_->report(events::listener_closed, self->lid_);
   });
 }
 
@@ -83,7 +84,7 @@ void listener::do_open() {
   auto fail = [&](std::string_view step) {
     error_code ignored;
     acceptor_.close(ignored);
-    shared_->event(rec("listen_failed", lid_, fmt::format("{}: {}", step, ec.message())));
+    shared_->report(events::listen_failed, lid_, fmt::format("{}: {}", step, ec.message()));
   };
   if (acceptor_.open(ep.protocol(), ec); ec) return fail("socket");
   acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
@@ -93,7 +94,7 @@ void listener::do_open() {
   if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec) return fail("listen");
   const auto local = acceptor_.local_endpoint(ec);
   if (ec) return fail("getsockname");
-  shared_->event(rec("listening", lid_, static_cast<std::int64_t>(local.port())));
+  shared_->report(events::listening, lid_, static_cast<std::int64_t>(local.port()));
   accept();
 }
 
@@ -112,7 +113,8 @@ void listener::on_accept(const error_code& ec, tcp::socket socket) {
     transient_errors_ = 0;
     if (paused_) {
       paused_ = false;
-      shared_->log(fmt::format("accepting on {} again", listen_.to_string()));
+      shared_->report(events::log, log_level::info,
+                      fmt::format("accepting on {} again", listen_.to_string()));
     }
     error_code rec_ec;
     const auto remote = socket.remote_endpoint(rec_ec);
@@ -121,8 +123,9 @@ void listener::on_accept(const error_code& ec, tcp::socket socket) {
       return;
     }
     if (!spec_.allows(remote.address())) {
-      shared_->log(fmt::format("refused a connection from {} on {}: not in the allow list",
-                               endpoint_text(remote), listen_.to_string()));
+      shared_->report(events::log, log_level::warn,
+                      fmt::format("refused a connection from {} on {}: not in the allow list",
+                                  endpoint_text(remote), listen_.to_string()));
       error_code ignored;
       socket.set_option(asio::socket_base::linger(true, 0), ignored);
       socket.close(ignored);
@@ -133,7 +136,7 @@ void listener::on_accept(const error_code& ec, tcp::socket socket) {
     auto c = std::make_shared<connection>(shared_, id, spec_.frame, std::move(socket));
     if (shared_->hand_over(id, c)) {
       c->start();
-      shared_->event(rec("accepted", lid_, listen_, id, peer_term(remote.address(), remote.port())));
+      shared_->report(events::accepted, listen_, id, peer_term(remote.address(), remote.port()));
     }
     accept();
     return;
@@ -150,8 +153,9 @@ void listener::pause(const error_code& ec) {
   transient_errors_ = 0;
   if (!paused_) {
     paused_ = true;
-    shared_->log(fmt::format("accept on {} failed: {}; retrying every {} ms until it works again",
-                             listen_.to_string(), ec.message(), pause_interval.count()));
+    shared_->report(events::log, log_level::warn,
+                    fmt::format("accept on {} failed: {}; retrying every {} ms until it works again",
+                                listen_.to_string(), ec.message(), pause_interval.count()));
   }
   pause_timer_.expires_after(pause_interval);
   pause_timer_.async_wait([self = shared_from_this()](const error_code& e) {

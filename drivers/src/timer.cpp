@@ -5,7 +5,8 @@
 //    compaction), the batch firing;
 //  - the I/O side (io_core, touched only on its strand of the port's
 //    io_context): one steady_timer armed at the earliest deadline, whose
-//    completion does nothing but inject agora.timer.tick(instance, gen).
+//    completion does nothing but post a tick: a turn of the driver actor
+//    (io_port::post) that fires what is due.
 // Turns talk to the I/O side only by posting to the strand; the posted
 // handlers and the pending wait hold the io_core by shared_ptr, so it lives
 // until the last of them has run, whatever the order of destruction.
@@ -32,17 +33,18 @@ namespace {
 
 using namespace drivers_detail;
 
-constexpr std::string_view tick_label = "agora.timer.tick";
-
 // ---- the I/O side -------------------------------------------------------------
 
+/// The turn of the driver that an expiry of arming `gen` runs (below).
+void on_tick(turn_base& t, std::int64_t gen);
+
 struct io_core {
-  io_core(io_port& p, std::int64_t inst)
-      : port(p), strand(boost::asio::make_strand(p.io())), timer(strand), instance(inst) {}
+  io_core(io_port& p, actor_id d)
+      : port(p), driver(d), strand(boost::asio::make_strand(p.io())), timer(strand) {}
   io_port& port;
+  actor_id driver;
   boost::asio::strand<boost::asio::io_context::executor_type> strand;
   boost::asio::steady_timer timer;  // only ever touched on `strand`
-  std::int64_t instance;
 };
 
 /// (Re)arms the asio timer at `deadline`; a pending wait is cancelled by the
@@ -51,7 +53,7 @@ void post_arm(const std::shared_ptr<io_core>& core, clock::time_point deadline, 
   boost::asio::post(core->strand, [core, deadline, gen] {
     core->timer.expires_at(deadline);
     core->timer.async_wait([core, gen](const boost::system::error_code& ec) {
-      if (!ec) core->port.inject(rec(tick_label, core->instance, gen));
+      if (!ec) core->port.post(core->driver, [gen](turn_base& t) { on_tick(t, gen); });
     });
   });
 }
@@ -84,10 +86,10 @@ struct slot {
 };
 
 struct driver_core {
-  driver_core(io_port& port, std::int64_t instance, std::shared_ptr<const driver_options> opts)
-      : io(std::make_shared<io_core>(port, instance)),
+  driver_core(io_port& port, actor_id driver, std::shared_ptr<const driver_options> opts)
+      : io(std::make_shared<io_core>(port, driver)),
         options(std::move(opts)),
-        log(options->name, options->log) {}
+        log(options->name, options->log, port) {}
 
   std::unordered_map<term, std::uint32_t> ids;  // ID → entries index
   std::vector<entry> entries;
@@ -100,7 +102,8 @@ struct driver_core {
   const term expired_label = sym("timer_expired");
 
   // What the asio timer is armed for, as far as this side knows (max: idle),
-  // and the generation of that arming (ticks of older ones are stale).
+  // and the generation of that arming (a tick of an older one only fires
+  // what is due, and leaves armed_at alone).
   clock::time_point armed_at = clock::time_point::max();
   std::int64_t arm_gen = 0;
   std::uint64_t next_seq = 1;
@@ -277,10 +280,10 @@ void on_cancel(dturn& t, const message& m) {
   c.reschedule();
 }
 
-void on_tick(dturn& t, const message& m) {
+void on_tick(turn_base& base, std::int64_t gen) {
+  dturn t(base);
   auto& c = *t.state.core;
-  const term& gen = m.body()[1];
-  if (gen.is_int() && gen.as_int() == c.arm_gen) c.armed_at = clock::time_point::max();
+  if (gen == c.arm_gen) c.armed_at = clock::time_point::max();
   c.fire_due(t);
   c.reschedule();
 }
@@ -315,21 +318,16 @@ void on_subscriber_gone(dturn& t, const absence& a) {
 }  // namespace
 
 actor_spec driver(io_port& port, driver_options options) {
-  auto a = driver_actor<driver_core>(port, std::move(options), [](dturn& t, std::int64_t instance) {
-    t.subscribe(rec(tick_label, instance, _), {.on_message = on_tick});
-  });
+  auto a = driver_actor<driver_core>(port, std::move(options));
   a.publish(rec("timer_expired", _, _),
             {.on_presence = on_subscriber, .on_absence = on_subscriber_gone},
             interest::everything);
   // The endpoint above is invisible to participants; this one lets a
   // requester's subscription see that a driver is there, and when it goes.
   a.publish(rec("timer_expired", _, _));
-  a.subscribe(rec("set_timer", _, _, _), {.on_message = on_set});
-  a.subscribe(rec("cancel_timer", _), {.on_message = on_cancel});
+  serve_request(a, {"set_timer", 3, "set_timer(ID, after_us, period_us)"}, on_set);
+  serve_request(a, {"cancel_timer", 1, "cancel_timer(ID)"}, on_cancel);
   serve_stats(a, "timer", stats_figures);
-  subscribe_malformed(a, {{"set_timer", 3, "set_timer(ID, after_us, period_us)"},
-                          {"cancel_timer", 1, "cancel_timer(ID)"},
-                          {"get_timer_stats", 1, "get_timer_stats(ReplyID)"}});
   return a;
 }
 

@@ -4,9 +4,10 @@
 //    socket generations; it validates sends and posts them to the strand;
 //  - the I/O side (io_core, touched only on its strand): the open sockets by
 //    generation, each with one pending receive and its pending sends. Its
-//    completion handlers do nothing but inject messages: datagrams, errors
-//    and truncation notices straight to the subscribers, bind results and
-//    socket failures to the driver (agora.udp.opened / agora.udp.failed).
+//    completion handlers do nothing but post turns of the driver actor
+//    (io_port::post): datagrams, errors and truncation notices are sent on
+//    to the subscribers, bind results and socket failures update the
+//    driver's state (on_opened / on_failed).
 // A BIND that loses its last subscriber is forgotten at once on the VM side
 // and its socket closed by a posted handler; a BIND that comes back gets a
 // new generation, so late results for an old socket are recognised and
@@ -37,8 +38,6 @@ namespace asio = boost::asio;
 using proto = asio::ip::udp;
 using error_code = boost::system::error_code;
 
-constexpr std::string_view opened_label = "agora.udp.opened";
-constexpr std::string_view failed_label = "agora.udp.failed";
 /// Larger than any UDP payload (65,527 over IPv6): the size a datagram had
 /// is always known, whatever MAX.
 constexpr std::size_t receive_buffer = 65'536;
@@ -51,6 +50,11 @@ struct counters {
 };
 
 // ---- the I/O side -------------------------------------------------------------
+
+/// Turns of the driver that the I/O side posts (defined with the VM side):
+/// socket `gen` of `bind` is bound to `port`, or has failed.
+void on_opened(turn_base& t, const term& bind, std::int64_t gen, std::int64_t port);
+void on_failed(turn_base& t, const term& bind, std::int64_t gen, const std::string& what);
 
 using strand_type = asio::strand<asio::io_context::executor_type>;
 
@@ -71,11 +75,11 @@ struct io_socket {
 };
 
 struct io_core {
-  io_core(io_port& p, std::int64_t inst, std::size_t max_pending)
-      : port(p), strand(asio::make_strand(p.io())), instance(inst), max_pending_bytes(max_pending) {}
+  io_core(io_port& p, actor_id d, std::size_t max_pending)
+      : port(p), driver(d), strand(asio::make_strand(p.io())), max_pending_bytes(max_pending) {}
   io_port& port;
+  actor_id driver;
   strand_type strand;
-  std::int64_t instance;
   std::size_t max_pending_bytes;
   std::unordered_map<std::int64_t, std::shared_ptr<io_socket>> sockets;  // strand only
   counters count;
@@ -97,7 +101,13 @@ term peer_term(const proto::endpoint& ep) {
 }
 
 void error_message(io_core& core, const term& bind, const term& peer, std::string what) {
-  core.port.inject(rec("udp.error", bind, peer, std::move(what)));
+  send_as(core.port, core.driver, rec("udp.error", bind, peer, std::move(what)));
+}
+
+void post_failed(io_core& core, term bind, std::int64_t gen, std::string what) {
+  core.port.post(core.driver, [bind = std::move(bind), gen, what = std::move(what)](turn_base& t) {
+    on_failed(t, bind, gen, what);
+  });
 }
 
 /// Errors a socket reports on receive after an ICMP message about an earlier
@@ -126,9 +136,9 @@ void on_received(const std::shared_ptr<io_core>& core, const std::shared_ptr<io_
     error_message(*core, s->bind, sym("unknown"), ec.message());
     if (!icmp_report(ec) && ++s->errors_in_a_row >= max_receive_errors) {
       close_socket(*core, *s);
-      core->port.inject(rec(failed_label, core->instance, s->bind, s->gen,
-                            fmt::format("{} receive errors in a row, the last: {}",
-                                        max_receive_errors, ec.message())));
+      post_failed(*core, s->bind, s->gen,
+                  fmt::format("{} receive errors in a row, the last: {}", max_receive_errors,
+                              ec.message()));
       return;
     }
     start_receive(core, s);
@@ -141,12 +151,13 @@ void on_received(const std::shared_ptr<io_core>& core, const std::shared_ptr<io_
   }
   if (n > s->max) {
     ++core->count.truncated;
-    core->port.inject(rec("udp.truncated", s->bind, s->last_peer, static_cast<std::int64_t>(n)));
+    send_as(core->port, core->driver,
+            rec("udp.truncated", s->bind, s->last_peer, static_cast<std::int64_t>(n)));
     n = s->max;
   }
   ++core->count.received;
-  core->port.inject(
-      rec("udp.datagram", s->bind, s->last_peer, term::bytes(std::string_view(s->buffer.get(), n))));
+  send_as(core->port, core->driver,
+          rec("udp.datagram", s->bind, s->last_peer, term::bytes(std::string_view(s->buffer.get(), n))));
   start_receive(core, s);
 }
 
@@ -169,13 +180,14 @@ void post_open(const std::shared_ptr<io_core>& core, term bind, std::int64_t gen
     if (ec) {
       error_code ignored;
       s->sock.close(ignored);
-      core->port.inject(rec(failed_label, core->instance, bind, gen, ec.message()));
+      post_failed(*core, bind, gen, ec.message());
       return;
     }
     s->open = true;
     core->sockets.emplace(gen, s);
     // Before any datagram of this socket: the driver knows the port first.
-    core->port.inject(rec(opened_label, core->instance, bind, gen, static_cast<std::int64_t>(bound.port())));
+    core->port.post(core->driver, [bind, gen, port = static_cast<std::int64_t>(bound.port())](
+                                      turn_base& t) { on_opened(t, bind, gen, port); });
     start_receive(core, s);
   });
 }
@@ -250,10 +262,10 @@ struct binding {
 };
 
 struct driver_core {
-  driver_core(io_port& port, std::int64_t instance, std::shared_ptr<const driver_options> opts)
-      : io(std::make_shared<io_core>(port, instance, opts->max_pending_bytes)),
+  driver_core(io_port& port, actor_id driver, std::shared_ptr<const driver_options> opts)
+      : io(std::make_shared<io_core>(port, driver, opts->max_pending_bytes)),
         options(std::move(opts)),
-        log(options->name, options->log) {}
+        log(options->name, options->log, port) {}
 
   io_owner io;
   std::shared_ptr<const driver_options> options;
@@ -327,34 +339,31 @@ void on_subscriber_gone(dturn& t, const absence& a) {
   c.binds.erase(it);
 }
 
-/// The binding an agora.udp.opened/failed(instance, BIND, gen, _) is about,
-/// if that socket is still the current one.
-binding* current(driver_core& c, const term& body) {
-  auto it = c.binds.find(body[1]);
-  if (it == c.binds.end() || !body[2].is_int() || it->second.gen != body[2].as_int()) return nullptr;
+/// The binding of BIND if its socket is still generation `gen`.
+binding* current(driver_core& c, const term& bind, std::int64_t gen) {
+  auto it = c.binds.find(bind);
+  if (it == c.binds.end() || it->second.gen != gen) return nullptr;
   return &it->second;
 }
 
-void on_opened(dturn& t, const message& m) {
-  auto& c = *t.state.core;
-  const term& b = m.body();
-  binding* e = current(c, b);
+void on_opened(turn_base& base, const term& bind, std::int64_t gen, std::int64_t port) {
+  dturn t(base);
+  binding* e = current(*t.state.core, bind, gen);
   if (!e) return;  // interest went meanwhile: the socket is closed already
   e->state = bind_state::bound;
-  set_state(t, b[1], *e, rec("bound", b[3]));
+  set_state(t, bind, *e, rec("bound", port));
 }
 
-void on_failed(dturn& t, const message& m) {
+void on_failed(turn_base& base, const term& bind, std::int64_t gen, const std::string& what) {
+  dturn t(base);
   auto& c = *t.state.core;
-  const term& b = m.body();
-  binding* e = current(c, b);
+  binding* e = current(c, bind, gen);
   if (!e) return;
-  const std::string what(b[3].is_string() ? b[3].as_string() : "failed");
-  c.log.write(fmt::format("{} failed: {}", b[1].to_string(), what));
+  c.log.write(log_level::warn, fmt::format("{} failed: {}", bind.to_string(), what));
   e->state = bind_state::failed;
   e->gen = 0;  // the I/O side has closed and forgotten it
   e->failure = what;
-  set_state(t, b[1], *e, rec("failed", what), reason(rec("error", what)));
+  set_state(t, bind, *e, rec("failed", what), reason(rec("error", what)));
 }
 
 void refuse(dturn& t, const term& bind, const term& peer, std::string what) {
@@ -409,19 +418,14 @@ std::vector<std::int64_t> stats_figures(dturn& t) {
 }  // namespace
 
 actor_spec driver(io_port& port, driver_options options) {
-  auto a = driver_actor<driver_core>(port, std::move(options), [](dturn& t, std::int64_t instance) {
-    t.subscribe(rec(opened_label, instance, _, _, _), {.on_message = on_opened});
-    t.subscribe(rec(failed_label, instance, _, _, _), {.on_message = on_failed});
-  });
+  auto a = driver_actor<driver_core>(port, std::move(options));
   a.publish(rec("udp.datagram", _, _, _),
             {.on_presence = on_subscriber, .on_absence = on_subscriber_gone},
             interest::everything);
   // Invisible above; this one lets a subscriber see that a driver is there.
   a.publish(rec("udp.datagram", _, _, _));
-  a.subscribe(rec("udp.send", _, _, _), {.on_message = on_send});
+  serve_request(a, {"udp.send", 3, "udp.send(BIND, peer(HOST, PORT), BYTES)"}, on_send);
   serve_stats(a, "udp", stats_figures);
-  subscribe_malformed(a, {{"udp.send", 3, "udp.send(BIND, peer(HOST, PORT), BYTES)"},
-                          {"get_udp_stats", 1, "get_udp_stats(ReplyID)"}});
   return a;
 }
 

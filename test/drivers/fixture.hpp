@@ -1,5 +1,6 @@
 // What the driver tests share: a deterministic agora::vm with one driver in
-// it, fed by a pump_port, whose log lines are kept.
+// it, fed by a pump_port, whose log lines (the driver reports to the port's
+// sink unless given its own) are kept.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -15,20 +16,25 @@
 #include "agora/actor.hpp"
 #include "agora/drivers/pump_port.hpp"
 #include "agora/io_port.hpp"
+#include "agora/log.hpp"
 #include "agora/vm.hpp"
 
 namespace agora::test {
 
 template <class Options>
 struct driver_fixture {
-  pump_port port;  // before the VM: the VM and its driver go first
-  std::vector<std::string> log;
+  std::vector<std::string> log;  // written in the VM's turns: on this thread
+  std::vector<log_level> levels;
+  // Before the VM: the VM and its driver go first.
+  pump_port port{[this](log_level level, std::string_view line) {
+    levels.push_back(level);
+    log.emplace_back(line);
+  }};
   vm v{"ground"};
   actor_id driver;
 
-  /// Spawns make(port, options), its log going to `log`, and runs the VM.
+  /// Spawns make(port, options) and runs the VM.
   driver_fixture(actor_spec (*make)(io_port&, Options), Options options) {
-    options.log = [this](std::string_view line) { log.emplace_back(line); };
     driver = v.spawn(make(port, std::move(options)));
     v.run();
   }
@@ -38,6 +44,14 @@ struct driver_fixture {
   bool pump_until(const std::function<bool()>& done,
                   std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     return port.pump_until(v, done, timeout);
+  }
+
+  /// Sends m into the VM, runs it, and returns how many turns that took.
+  std::uint64_t turns_for(term m) {
+    const auto before = v.stats().turns;
+    v.send(std::move(m));
+    v.run();
+    return v.stats().turns - before;
   }
 
   /// Does a line of the log contain `needle`?

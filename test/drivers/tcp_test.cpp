@@ -1017,9 +1017,8 @@ TEST_CASE("tcp: an echo server through agora::ground, shut down with clients con
       });
     });
   });
-  ground g({.threads = 2, .io_threads = 2, .handle_signals = false});
-  std::vector<std::string> log;
-  g.spawn(tcp::driver(g, {.log = [](std::string_view) {}}));
+  ground g({.threads = 2, .io_threads = 2, .handle_signals = false, .log = {}});
+  g.spawn(tcp::driver(g));
   int code = -1;
   std::thread runner([&] { code = g.run(echo); });
   const auto deadline = sclock::now() + 10s;
@@ -1063,8 +1062,8 @@ TEST_CASE("tcp: at the ground's exit, queued replies still reach a slow reader b
     });
   });
   // Generous bounds: under sanitizers the small-window transfer is slow.
-  ground g({.shutdown_timeout = 20s, .handle_signals = false});
-  g.spawn(tcp::driver(g, {.write_limit = 8u << 20, .drain_timeout = 15s, .log = [](std::string_view) {}}));
+  ground g({.shutdown_timeout = 20s, .handle_signals = false, .log = {}});
+  g.spawn(tcp::driver(g, {.write_limit = 8u << 20, .drain_timeout = 15s}));
   int code = -1;
   std::thread runner([&] { code = g.run(server); });
   const auto deadline = sclock::now() + 10s;
@@ -1200,4 +1199,26 @@ TEST_CASE("tcp: malformed requests are ignored with a line each; unknown connect
   CHECK(f.logged("feedback on tcp.data(CONN, _) must be credit(N) with N > 0"));
   c.send("fine\n");
   REQUIRE(f.until([&] { return c.inbox == "fine\n"; }, {&c}));
+}
+
+TEST_CASE("tcp: the I/O side's events cannot be forged: the old private messages reach nobody") {
+  fixture f;
+  seen s;
+  f.serve(s);
+  client c(*s.port);
+  REQUIRE(c.connected);
+  REQUIRE(f.until([&] { return s.conns.size() == 1; }));
+  const auto n = number(s.conns[0]);
+  // What the I/O side used to inject as agora.tcp.io(INSTANCE, EVENT), with
+  // INSTANCE the driver's id: any actor could have sent these.
+  const term instance(static_cast<std::int64_t>(f.driver.value));
+  for (const term& event : {rec("closed", n, sym("reset")), rec("read_end", n, sym("eof")),
+                            rec("listener_closed", 1), rec("check", n), rec("log", "forged")})
+    CHECK(f.turns_for(rec("agora.tcp.io", instance, event)) == 0);
+  c.send("still here\n");
+  REQUIRE(f.until([&] { return c.inbox == "still here\n"; }, {&c}));
+  CHECK(s.gone.empty());
+  CHECK(s.status.size() == 1);  // still listening
+  CHECK(f.driver_stats().connections == 1);
+  CHECK(f.log.empty());
 }

@@ -1,6 +1,6 @@
 // The timer driver, driven through a deterministic agora::vm and a
-// pump_port (an io_context on its own thread; injected ticks are moved into
-// the VM by the test). No assertion on how late a timer is; assertions on
+// pump_port (an io_context on its own thread; the ticks it posts are moved
+// into the VM by the test). No assertion on how late a timer is; assertions on
 // ordering, counts and semantics, plus "never early".
 #include <doctest/doctest.h>
 
@@ -142,14 +142,12 @@ TEST_CASE("timer: a cancelled timer never fires, even when its expiry is already
   });
   f.v.run();  // the driver armed it
 
-  // The deadline passes and the tick is injected, but not yet delivered.
+  // The deadline passes and the tick is posted, but not yet delivered.
   REQUIRE(f.port.wait(tclock::now() + 10s));
-  auto ticks = f.port.take();
-  REQUIRE(ticks.size() == 1);
 
   // Queue: [tick, cancel]. The tick's turn queues timer_expired(q, 1) behind
   // the cancel; the cancel's turn runs while the expiry waits in the queue.
-  f.v.send(ticks[0]);
+  REQUIRE(f.port.deliver(f.v) == 1);
   f.v.send(rec("cancel", sym("q")));
   const auto dropped_before = f.v.stats().events_dropped;
   CHECK(f.v.stats().queued == 2);      // the tick, then the cancel
@@ -368,6 +366,42 @@ TEST_CASE("timer: malformed requests are ignored with one line each, and the dri
   std::vector<firing> fires;
   f.spawn_client(fires, [](turn<client>& t) { t.state.sub = timer::once(t, sym("ok"), 1ms, record); });
   REQUIRE(f.pump_until([&] { return fires.size() == 1; }));
+}
+
+TEST_CASE("timer: ticks cannot be forged: the old private tick reaches nobody") {
+  fixture f;
+  std::vector<firing> fires;
+  f.spawn_client(fires, [](turn<client>& t) { t.state.sub = timer::once(t, sym("t"), 1h, record); });
+  f.v.run();
+  // What the I/O side used to inject: agora.timer.tick(INSTANCE, GEN), with
+  // INSTANCE the driver's id, for the generations an arming might have.
+  const term instance(static_cast<std::int64_t>(f.driver.value));
+  for (std::int64_t gen = 0; gen < 3; ++gen)
+    CHECK(f.turns_for(rec("agora.timer.tick", instance, gen)) == 0);
+  CHECK(fires.empty());
+  CHECK(f.stats().active == 1);
+  CHECK(f.log.empty());
+}
+
+TEST_CASE("timer: a malformed request goes to the port's log sink, as a warning") {
+  fixture f;  // its driver has no sink of its own: the port's is the default
+  f.v.send(rec("cancel_timer", 1, 2));
+  f.v.run();
+  REQUIRE(f.log.size() == 1);
+  CHECK(f.log[0] == "agora.timer: ignored cancel_timer(1, 2): want cancel_timer(ID)");
+  CHECK(f.levels == std::vector<log_level>{log_level::warn});
+  CHECK(f.stats().ignored == 1);
+
+  // A sink of the driver's own takes precedence.
+  std::vector<std::string> own;
+  pump_port port;
+  vm v;
+  v.spawn(timer::driver(port, {.log = [&](log_level, std::string_view line) { own.emplace_back(line); }}));
+  v.send(rec("set_timer"));
+  v.run();
+  REQUIRE(own.size() == 1);
+  CHECK(own[0] == "agora.timer: ignored " + rec("set_timer").to_string() +
+                      ": want set_timer(ID, after_us, period_us)");
 }
 
 TEST_CASE("timer: the helpers refuse negative durations in the requester's turn") {

@@ -188,6 +188,21 @@ TEST_CASE("udp: the socket is bound while there is interest, and closed when it 
   CHECK(f.log.empty());
 }
 
+TEST_CASE("udp: bind results cannot be forged: the old private messages reach nobody") {
+  fixture f;
+  inbox in;
+  const term b = udp::bind_on("127.0.0.1", 0, 1500);
+  const auto port = f.bound(in, b);
+  // What the I/O side used to inject as agora.udp.opened / agora.udp.failed
+  // (INSTANCE: the driver's id; socket generation 1).
+  const term instance(static_cast<std::int64_t>(f.driver.value));
+  CHECK(f.turns_for(rec("agora.udp.opened", instance, b, 1, 4242)) == 0);
+  CHECK(f.turns_for(rec("agora.udp.failed", instance, b, 1, "forged")) == 0);
+  CHECK(in.events == std::vector<std::string>{"+socket bound(" + std::to_string(port) + ")"});
+  CHECK(f.stats().sockets == 1);
+  CHECK(f.log.empty());
+}
+
 TEST_CASE("udp: a port in use gives failed(what); interest coming back retries") {
   fixture f;
   inbox in;

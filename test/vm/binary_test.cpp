@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <limits>
 #include <map>
+#include <stdexcept>
 #include <random>
 #include <string>
 #include <vector>
@@ -447,4 +448,76 @@ TEST_CASE("binary: random bytes never crash the decoder") {
     } catch (const decode_error&) {
     }
   }
+}
+
+// ---- items: several terms behind one version byte ---------------------------
+
+TEST_CASE("binary: encode is the version byte followed by encode_item") {
+  std::mt19937_64 rng(31337);
+  for (int i = 0; i < 2000; ++i) {
+    term t = random_term(rng, 1 + i % 4, i % 2 == 0);
+    bytes_t item = bytes({0xaa});  // appends
+    encode_item(t, item);
+    const bytes_t whole = encode(t);
+    REQUIRE(whole.front() == std::byte{binary_version});
+    REQUIRE(bytes({0xaa}) + bytes_t(whole.begin() + 1, whole.end()) == item);
+  }
+  bytes_t out;
+  encode_item(rec("msg", 42), out);
+  CHECK(hex(out) == "e1 03 6d 73 67 3f 54");
+}
+
+TEST_CASE("binary: decode_item walks items one by one and advances the offset") {
+  std::mt19937_64 rng(4242);
+  for (int round = 0; round < 200; ++round) {
+    std::vector<term> terms;
+    bytes_t in = bytes({binary_version});
+    std::vector<std::size_t> ends;
+    for (int i = 0, n = 1 + static_cast<int>(rng() % 6); i < n; ++i) {
+      terms.push_back(random_term(rng, 3, true));
+      encode_item(terms.back(), in);
+      ends.push_back(in.size());
+    }
+    std::size_t offset = 1;
+    for (std::size_t i = 0; i < terms.size(); ++i) {
+      REQUIRE(decode_item(in, offset) == terms[i]);
+      REQUIRE(offset == ends[i]);
+    }
+    CHECK(offset == in.size());
+  }
+}
+
+TEST_CASE("binary: decode_item reads no version byte and leaves what follows") {
+  const bytes_t in = bytes({0x01, 0x22, 0xff});
+  std::size_t offset = 0;
+  CHECK(decode_item(in, offset) == term(true));  // 0x01 is the tag of `true` here
+  CHECK(offset == 1);
+  CHECK(decode_item(in, offset) == term(1));
+  CHECK(offset == 2);
+}
+
+TEST_CASE("binary: decode_item errors name offsets in the whole input and keep the offset") {
+  auto item_rejection = [](const bytes_t& in, std::size_t offset,
+                           const decode_limits& limits = {}) -> std::string {
+    const std::size_t before = offset;
+    try {
+      decode_item(in, offset, limits);
+    } catch (const decode_error& e) {
+      CHECK(offset == before);
+      return e.what();
+    }
+    return "accepted";
+  };
+  const bytes_t two = bytes({0x01, 0x22, 0x1f});
+  CHECK(item_rejection(two, 2) == "at byte 2: unknown tag 0x1f");
+  CHECK(item_rejection(two, 3) == "at byte 3: unexpected end of input, expected a term");
+  CHECK(item_rejection(bytes({0x01, 0x22, 0x43, 0x61}), 2) ==
+        "at byte 2: string length 3 exceeds remaining input (1 bytes)");
+  CHECK(item_rejection(bytes({0x01, 0xc1, 0xc1, 0xc0}), 1, {.max_depth = 2}) ==
+        "at byte 3: nesting deeper than 2 (max_depth)");
+  CHECK(item_rejection(bytes({0x01, 0x22, 0x22}), 1, {.max_size = 2}) ==
+        "at byte 2: input of 3 bytes exceeds max_size (2 bytes)");
+
+  std::size_t beyond = 4;
+  CHECK_THROWS_AS(decode_item(two, beyond), std::out_of_range);
 }

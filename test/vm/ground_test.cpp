@@ -1,5 +1,5 @@
 // agora::ground: exit codes, orderly shutdown on SIGTERM, forced shutdown
-// of a VM that hangs, injection. Signals are tested on a child process
+// of a VM that hangs, posted turns. Signals are tested on a child process
 // (test/programs/ground_probe.cpp) so this test program is never signalled.
 #include <doctest/doctest.h>
 
@@ -114,19 +114,28 @@ TEST_CASE("ground: a VM whose handler never returns is forced within the timeout
   CHECK(std::chrono::steady_clock::now() - t0 < 8s);  // timeout is 300 ms; generous bound
 }
 
-TEST_CASE("ground: run() in process, injection from another thread, shutdown()") {
+TEST_CASE("ground: turns posted from another thread run as turns of their actor, in order") {
   ground g({.handle_signals = false});
-  std::thread injector;
+  std::vector<std::int64_t> seen;
+  std::thread poster;
   actor<> root{{}, "root"};
-  root.on_message("hello($n)"_t, [](turn<>& t, const message& m) {
-    if (m["n"].as_int() == 99) t.quit();
+  // What a posted turn sends reaches the root's own endpoint.
+  root.on_message("seen($n)"_t, [&](turn<>& t, const message& m) {
+    seen.push_back(m["n"].as_int());
+    if (seen.size() == 100) t.quit();
   });
-  injector = std::thread([&] {
-    for (int i = 0; i < 100; ++i) g.inject(rec("hello", i));
+  root.on_start([&](turn<>& t) {
+    poster = std::thread([&g, self = t.self()] {
+      for (int i = 0; i < 100; ++i)
+        g.post(self, [self, i](turn_base& t) {
+          if (t.self() == self) t.send(rec("seen", i));
+        });
+    });
   });
-  int code = g.run(root);
-  injector.join();
-  CHECK(code == 0);
+  CHECK(g.run(root) == 0);
+  poster.join();
+  REQUIRE(seen.size() == 100);
+  for (std::size_t i = 0; i < seen.size(); ++i) CHECK(seen[i] == static_cast<std::int64_t>(i));
 }
 
 TEST_CASE("ground: its VM runs on the I/O thread; nested VMs, taps and handles reach it") {
@@ -148,7 +157,7 @@ TEST_CASE("ground: its VM runs on the I/O thread; nested VMs, taps and handles r
   g.spawn(nested_vm("jobs", {worker}));
 
   actor<> root{{}, "root"};
-  root.on_start([&](turn<>& t) {
+  root.on_start([&](turn<>&) {
     vm_thread = std::this_thread::get_id();
     boost::asio::post(g.io(), [&, id = vm_thread] { io_is_vm_thread = std::this_thread::get_id() == id; });
   });

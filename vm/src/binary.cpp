@@ -188,16 +188,28 @@ class writer {
 
 class reader {
  public:
-  reader(std::span<const std::byte> in, const decode_limits& limits)
-      : in_(in), limits_(limits) {}
-
-  term run() {
+  reader(std::span<const std::byte> in, const decode_limits& limits, std::size_t pos = 0)
+      : in_(in), limits_(limits), pos_(pos) {
     if (in_.size() > limits_.max_size)
       fail(limits_.max_size, fmt::format("input of {} bytes exceeds max_size ({} bytes)",
                                          in_.size(), limits_.max_size));
+  }
+
+  std::size_t pos() const noexcept { return pos_; }
+
+  // The version byte, one term, and nothing after it.
+  term whole() {
     if (auto v = next("the version byte"); v != binary_version)
       fail(0, fmt::format("unsupported version {} (expected {})", v, binary_version));
+    term t = item();
+    if (pos_ != in_.size())
+      fail(pos_, fmt::format("{} trailing byte{} after the term", remaining(),
+                             remaining() == 1 ? "" : "s"));
+    return t;
+  }
 
+  // One term from the current position (no version byte).
+  term item() {
     // Open compounds, innermost last. The items of all of them share one
     // vector, so memory stays linear in the input however the counts nest.
     struct frame {
@@ -259,12 +271,7 @@ class reader {
 
       // t is complete: hand it to its parent, closing every compound it fills.
       for (;;) {
-        if (open.empty()) {
-          if (pos_ != in_.size())
-            fail(pos_, fmt::format("{} trailing byte{} after the term", remaining(),
-                                   remaining() == 1 ? "" : "s"));
-          return t;
-        }
+        if (open.empty()) return t;
         items.push_back(std::move(t));
         frame& f = open.back();
         if (items.size() - f.base < f.count) break;
@@ -393,14 +400,13 @@ class reader {
 
   std::span<const std::byte> in_;
   const decode_limits& limits_;
-  std::size_t pos_ = 0;
+  std::size_t pos_;
 };
 
 }  // namespace
 
-void encode(const term& t, std::vector<std::byte>& out) {
+void encode_item(const term& t, std::vector<std::byte>& out) {
   writer w(out);
-  w.put(binary_version);
   // Iterators over the items still to write of each open compound.
   struct frame {
     const term* next;
@@ -418,6 +424,11 @@ void encode(const term& t, std::vector<std::byte>& out) {
   }
 }
 
+void encode(const term& t, std::vector<std::byte>& out) {
+  out.push_back(static_cast<std::byte>(binary_version));
+  encode_item(t, out);
+}
+
 std::vector<std::byte> encode(const term& t) {
   std::vector<std::byte> out;
   encode(t, out);
@@ -425,7 +436,18 @@ std::vector<std::byte> encode(const term& t) {
 }
 
 term decode(std::span<const std::byte> in, const decode_limits& limits) {
-  return reader(in, limits).run();
+  return reader(in, limits).whole();
+}
+
+term decode_item(std::span<const std::byte> in, std::size_t& offset,
+                 const decode_limits& limits) {
+  if (offset > in.size())
+    throw std::out_of_range(fmt::format("decode_item: offset {} is beyond the input ({} bytes)",
+                                        offset, in.size()));
+  reader r(in, limits, offset);
+  term t = r.item();
+  offset = r.pos();
+  return t;
 }
 
 }  // namespace agora

@@ -5,7 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
-#include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <condition_variable>
 #include <csignal>
@@ -53,33 +53,37 @@ struct ground::impl {
   int code = 0;
   vm_handle handle;
 
-  // Injections wait here for the ground VM, which takes them all in one
-  // turn of the runtime: under load, one CAF message carries many I/O
+  // Posted turns (io_port::post) wait here for the ground VM, which takes
+  // them all at once: under load, one hop to the VM carries many I/O
   // completions instead of one each.
-  std::mutex inject_mutex;
-  std::vector<term> injected;     // guarded by inject_mutex
-  std::vector<term> delivering;   // the VM's side of the swap (keeps capacity)
-  vm_handle inject_target;        // guarded; set once run() has the VM
-  bool delivery_posted = false;   // guarded
+  struct posted_turn {
+    actor_id who;
+    std::function<void(turn_base&)> f;
+  };
+  std::mutex post_mutex;
+  std::vector<posted_turn> posted;      // guarded by post_mutex
+  std::vector<posted_turn> delivering;  // the VM's side of the swap (keeps capacity)
+  vm_handle post_target;                // guarded; set once run() has the VM
+  bool delivery_posted = false;         // guarded
 
-  void inject(term m) {
+  void post(actor_id who, std::function<void(turn_base&)> f) {
     vm_handle target;
     {
-      std::lock_guard lock(inject_mutex);
-      injected.push_back(std::move(m));
-      if (delivery_posted || !inject_target) return;
+      std::lock_guard lock(post_mutex);
+      posted.push_back({who, std::move(f)});
+      if (delivery_posted || !post_target) return;
       delivery_posted = true;
-      target = inject_target;
+      target = post_target;
     }
     post_delivery(target);
   }
 
-  /// From run(): injections made before the VM existed go to it now.
-  void open_injections(const vm_handle& h) {
+  /// From run(): turns posted before the VM existed go to it now.
+  void open_posts(const vm_handle& h) {
     {
-      std::lock_guard lock(inject_mutex);
-      inject_target = h;
-      if (injected.empty() || delivery_posted) return;
+      std::lock_guard lock(post_mutex);
+      post_target = h;
+      if (posted.empty() || delivery_posted) return;
       delivery_posted = true;
     }
     post_delivery(h);
@@ -88,11 +92,11 @@ struct ground::impl {
   void post_delivery(const vm_handle& h) {
     h.post([this](vm& v) {
       {
-        std::lock_guard lock(inject_mutex);
-        delivering.swap(injected);
+        std::lock_guard lock(post_mutex);
+        delivering.swap(posted);
         delivery_posted = false;
       }
-      for (auto& m : delivering) v.send(std::move(m));
+      for (auto& p : delivering) v.post(p.who, std::move(p.f));
       delivering.clear();
     });
   }
@@ -175,10 +179,12 @@ struct ground::impl {
           request_stop(c.is_int() ? static_cast<int>(c.as_int()) : 1);
         }));
     for (auto& spec : drivers) {
+      const std::string name = spec.name;  // spawn takes the spec
       try {
         v.spawn(std::move(spec));
       } catch (const std::exception& e) {
-        fmt::print(stderr, "agora: ground: starting {} failed: {}\n", spec.name, e.what());
+        write_log(config.log, log_level::error,
+                  fmt::format("ground: starting {} failed: {}", name, e.what()));
       }
     }
     auto root_id = std::make_shared<std::optional<actor_id>>();
@@ -189,7 +195,8 @@ struct ground::impl {
       *root_id = v.spawn(std::move(root));
       if (!v.alive(**root_id)) request_stop(0);  // it was inert from the start
     } catch (const std::exception& e) {
-      fmt::print(stderr, "agora: ground: starting the root failed: {}\n", e.what());
+      write_log(config.log, log_level::error,
+                fmt::format("ground: starting the root failed: {}", e.what()));
       request_stop(1);
     }
   }
@@ -224,8 +231,9 @@ int ground::run(actor_spec root) {
   m.rt = std::make_unique<runtime>(
       runtime_config{.threads = m.config.threads,
                      .events_per_slice = m.config.events_per_slice,
-                     .trace = m.config.trace});
-  // Under the lock: whatever spawn() or inject() hand over from other
+                     .trace = m.config.trace,
+                     .log = m.config.log});
+  // Under the lock: whatever spawn() or post() hand over from other
   // threads goes either into the setup or, once the handle is set, to it.
   vm_handle h;
   {
@@ -239,7 +247,7 @@ int ground::run(actor_spec root) {
         m.upper);
     m.handle = h;
   }
-  m.open_injections(h);
+  m.open_posts(h);
 
   int code;
   {
@@ -251,10 +259,10 @@ int ground::run(actor_spec root) {
   // nested VM passes the reason down to its children.
   h.post([](vm& v) { v.stop_all(reason::shutdown()); });
   if (!m.rt->wait_for(m.config.shutdown_timeout)) {
-    fmt::print(stderr,
-               "agora: ground: shutdown did not finish within {} ms (an actor's handler does "
-               "not return?); forcing exit with code {}\n",
-               m.config.shutdown_timeout.count(), code);
+    write_log(m.config.log, log_level::error,
+              fmt::format("ground: shutdown did not finish within {} ms (an actor's handler does "
+                          "not return?); forcing exit with code {}",
+                          m.config.shutdown_timeout.count(), code));
     std::fflush(nullptr);
     std::_Exit(code);
   }
@@ -272,7 +280,11 @@ vm_handle ground::handle() const {
 
 asio::io_context& ground::io() noexcept { return impl_->io; }
 
-void ground::inject(term m) { impl_->inject(std::move(m)); }
+void ground::post(actor_id who, std::function<void(turn_base&)> f) {
+  impl_->post(who, std::move(f));
+}
+
+const log_sink& ground::log() const noexcept { return impl_->config.log; }
 
 bool ground::serial() const noexcept { return impl_->config.io_threads <= 1; }
 

@@ -3,12 +3,11 @@
 // its parent with one CAF message per link per slice (a batch of link
 // operations), so a burst of events costs far less than a message each.
 #include <caf/all.hpp>
-#include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <cstdio>
 #include <mutex>
 
 #include "agora/runtime.hpp"
@@ -40,7 +39,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(agora::detail::up_batch)
 namespace agora::detail {
 
 /// What all VM actors of one runtime share: the slice length, the trace
-/// sink and a count of live VM actors, so that wait_for can time out.
+/// and log sinks and a count of live VM actors, so that wait_for can time
+/// out.
 struct runtime_shared {
   std::size_t slice = 1000;
   // Set while the level above the root pushes back (root_port::hold): no
@@ -49,6 +49,7 @@ struct runtime_shared {
   std::atomic<bool> held{false};
   static constexpr auto held_poll = std::chrono::milliseconds(1);
   trace_sink trace;  // for top-level VMs; nested ones inherit their parent's
+  log_sink log;      // for every VM of the runtime
   std::mutex mutex;
   std::condition_variable all_done;
   std::size_t live_vms = 0;
@@ -201,8 +202,9 @@ void guarded(vm_actor_type* self, const char* what, F&& f) {
   try {
     f();
   } catch (const std::exception& e) {
-    fmt::print(stderr, "agora: {} in vm {} failed: {}\n", what, self->state.machine->core().path(),
-               e.what());
+    write_log(self->state.shared->log, log_level::error,
+              fmt::format("{} in vm {} failed: {}", what, self->state.machine->core().path(),
+                          e.what()));
   }
   drain(self);
 }
@@ -220,16 +222,19 @@ caf::behavior vm_actor(vm_actor_type* self, vm_boot boot) {
     st.machine = std::make_unique<agora::vm>(
         std::make_unique<vm_core>(boot.name, st.exec.get()));
     if (boot.shared->trace) st.machine->core().set_trace(boot.shared->trace);
+    st.machine->core().set_log(boot.shared->log);
     try {
       if (boot.setup) boot.setup(*st.machine);
     } catch (const std::exception& e) {
-      fmt::print(stderr, "agora: setting up vm {} failed: {}\n", boot.name, e.what());
+      write_log(boot.shared->log, log_level::error,
+                fmt::format("setting up vm {} failed: {}", boot.name, e.what()));
     }
   } else {
     auto up = std::make_unique<caf_channel>(self, boot.parent, true, boot.link);
     st.machine = std::make_unique<agora::vm>(std::make_unique<vm_core>(
         boot.name, st.exec.get(), boot.depth, boot.path, std::move(up), boot.cluster_above));
     if (boot.trace) st.machine->core().set_trace(boot.trace);
+    st.machine->core().set_log(boot.shared->log);
     spawn_children(st.machine->core(), *boot.spec);
   }
   self->set_down_handler([self](caf::down_msg& dm) {
@@ -289,11 +294,13 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
     run_soon([setup = std::move(setup)](hosted_vm& h) {
       h.machine_ = std::make_unique<agora::vm>(std::make_unique<vm_core>(h.name_, &h));
       if (h.shared_->trace) h.machine_->core().set_trace(h.shared_->trace);
+      h.machine_->core().set_log(h.shared_->log);
       if (h.upper_) h.start_upper();
       try {
         if (setup) setup(*h.machine_);
       } catch (const std::exception& e) {
-        fmt::print(stderr, "agora: setting up vm {} failed: {}\n", h.name_, e.what());
+        write_log(h.shared_->log, log_level::error,
+                  fmt::format("setting up vm {} failed: {}", h.name_, e.what()));
       }
     });
   }
@@ -316,7 +323,8 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
       try {
         f(*self);
       } catch (const std::exception& e) {
-        fmt::print(stderr, "agora: work posted to vm {} failed: {}\n", self->name_, e.what());
+        write_log(self->shared_->log, log_level::error,
+                  fmt::format("task posted in vm {} failed: {}", self->name_, e.what()));
       }
       self->drain();
     });
@@ -391,7 +399,8 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
       try {
         upper_->stop();
       } catch (const std::exception& e) {
-        fmt::print(stderr, "agora: stopping the level above vm {} failed: {}\n", name_, e.what());
+        write_log(shared_->log, log_level::error,
+                  fmt::format("stopping the level above vm {} failed: {}", name_, e.what()));
       }
     }
     caf::anon_send_exit(bridge_, caf::exit_reason::normal);
@@ -422,6 +431,7 @@ struct runtime_impl {
   explicit runtime_impl(const runtime_config& cfg) : config(make_config(cfg)), system(config) {
     shared->slice = cfg.events_per_slice ? cfg.events_per_slice : 1;
     shared->trace = cfg.trace;
+    shared->log = cfg.log;
   }
 
   static caf::actor_system_config make_config(const runtime_config& cfg) {

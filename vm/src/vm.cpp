@@ -24,6 +24,10 @@ void vm::stop(actor_id who, reason why) { core().stop_now(who, why); }
 void vm::stop_all(reason why) { core().stop_all(why); }
 bool vm::step() { return tree_->step(); }
 void vm::trace(trace_sink sink) { tree_->set_trace(sink); }
+void vm::log(log_sink sink) { tree_->set_log(sink); }
+void vm::post(actor_id who, std::function<void(turn_base&)> f) {
+  core().post_turn(who, std::move(f));
+}
 
 std::size_t vm::run(std::size_t max_events) {
   std::size_t n = 0;

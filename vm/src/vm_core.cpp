@@ -1,11 +1,9 @@
 #include "vm_core.hpp"
 
 #include <fmt/format.h>
-#include <fmt/core.h>
 
 #include <algorithm>
 #include <exception>
-#include <cstdio>
 #include <optional>
 
 namespace agora::detail {
@@ -295,8 +293,9 @@ void spawn_children(vm_core& core, const nested_vm_spec& spec) {
     try {
       core.spawn_now(child);
     } catch (const std::exception& e) {
-      fmt::print(stderr, "agora: vm {}: child {} failed to start: {}\n", core.path(),
-                 child.name.empty() ? "(unnamed)" : child.name, e.what());
+      write_log(core.log(), log_level::error,
+                fmt::format("vm {}: child {} failed to start: {}", core.path(),
+                            child.name.empty() ? "(unnamed)" : child.name, e.what()));
     }
   }
   core.mark_started();
@@ -346,6 +345,15 @@ void vm_core::stop_now(actor_id who, const reason& why) {
   if (actors_.live(who)) terminate_actor(who.index(), why.as_term());
 }
 
+void vm_core::post_turn(actor_id who, std::function<void(turn_base&)> f) {
+  if (!actors_.live(who)) {
+    ++stats_.events_dropped;
+    return;
+  }
+  posted_.push_back(std::move(f));
+  queue_.push_back({.target = who.value, .kind = event_kind::posted});
+}
+
 void vm_core::stop_all(const reason& why) {
   // Newest slots first (roughly the reverse of spawn order), one actor at a
   // time, delivering what each stop causes before the next: every survivor
@@ -378,7 +386,7 @@ endpoint_id vm_core::add_endpoint(actor_id owner, endpoint_spec spec, unsigned l
   std::uint32_t e = fill_endpoint(owner.index(), std::move(spec));
   endpoints_[e].level = static_cast<std::uint8_t>(levels);
   endpoint_id id = endpoints_.id_of(e);
-  log_.add_endpoint(id);
+  turn_log_.add_endpoint(id);
   return id;
 }
 
@@ -391,20 +399,20 @@ void vm_core::remove_endpoint(actor_id owner, endpoint_id ep, reason why) {
           "actor {} tried to remove an endpoint of actor {}", owner.to_string(),
           actors_.id_of(s.owner).to_string()));
   }
-  log_.remove_endpoint(ep, why.as_term());
+  turn_log_.remove_endpoint(ep, why.as_term());
 }
 
 void vm_core::send(term m, bool feedback, unsigned levels) {
   require_levels(levels, reach_, feedback ? "feedback" : "send");
   require_concrete(m, feedback);
-  log_.send(std::move(m), feedback, levels);
+  turn_log_.send(std::move(m), feedback, levels);
 }
 
 actor_id vm_core::spawn(actor_spec spec) {
   std::uint32_t a = actors_.reserve();
   // Recorded first: if building the state throws, the turn's rollback
   // releases the slot with the other recorded actions.
-  prepare_actor(a, log_.spawn(actors_.id_of(a), std::move(spec)));
+  prepare_actor(a, turn_log_.spawn(actors_.id_of(a), std::move(spec)));
   return actors_.id_of(a);
 }
 
@@ -416,20 +424,20 @@ void vm_core::spawn_at(actor_spec spec, unsigned levels) {
     spawn(std::move(spec));
     return;
   }
-  log_.spawn_up(std::move(spec), levels);
+  turn_log_.spawn_up(std::move(spec), levels);
 }
 
-void vm_core::stop(actor_id who, reason why) { log_.stop(who, why.as_term()); }
+void vm_core::stop(actor_id who, reason why) { turn_log_.stop(who, why.as_term()); }
 
 void vm_core::rollback() {
-  log_.roll_back([this](endpoint_id e) { endpoints_.release(e.index()); },
+  turn_log_.roll_back([this](endpoint_id e) { endpoints_.release(e.index()); },
                  [this](actor_id a) { release_actor(a.index()); });
 }
 
 void vm_core::commit(std::uint32_t self) {
   // Actions may enqueue spawns' and endpoints' effects; a spawned actor's
   // on_start is only queued, so no user code runs during commit.
-  log_.commit([this](action& act) {
+  turn_log_.commit([this](action& act) {
     switch (act.kind) {
       case action_kind::add_endpoint: {
         auto e = endpoint_id{act.id}.index();
@@ -451,10 +459,10 @@ void vm_core::commit(std::uint32_t self) {
       }
       case action_kind::spawn_up:
         links_.up({.kind = link_op_kind::spawn, .levels = act.levels,
-                   .spec = std::make_shared<actor_spec>(std::move(log_.spec_of(act)))});
+                   .spec = std::make_shared<actor_spec>(std::move(turn_log_.spec_of(act)))});
         break;
       case action_kind::spawn:
-        activate_actor(actor_id{act.id}.index(), std::move(log_.spec_of(act)));
+        activate_actor(actor_id{act.id}.index(), std::move(turn_log_.spec_of(act)));
         break;
       case action_kind::stop:
         if (actors_.live(actor_id{act.id})) terminate_actor(actor_id{act.id}.index(), act.payload);
@@ -507,8 +515,9 @@ void vm_core::spawn_from_child(std::uint32_t proxy, actor_spec&& spec) {
     spawn_now(std::move(spec));
   } catch (const std::exception& e) {
     // The requesting turn is long committed; say what was lost.
-    fmt::print(stderr, "agora: vm {}: meta-level spawn from nested vm {} failed: {}\n",
-               path_, actor_name(actors_.id_of(proxy)), e.what());
+    write_log(log_, log_level::error,
+              fmt::format("vm {}: meta-level spawn from nested vm {} failed: {}", path_,
+                          actor_name(actors_.id_of(proxy)), e.what()));
   }
 }
 
@@ -532,11 +541,11 @@ void vm_core::run_turn(std::uint32_t a, const queued_event& ev, Invoke&& invoke)
     crash = "unknown exception";
   }
   if (!crash) {
-    if (trace_) [[unlikely]] trace_turn_end(a, log_.size(), nullptr);
+    if (trace_) [[unlikely]] trace_turn_end(a, turn_log_.size(), nullptr);
     commit(a);
     return;
   }
-  if (trace_) [[unlikely]] trace_turn_end(a, log_.size(), &*crash);
+  if (trace_) [[unlikely]] trace_turn_end(a, turn_log_.size(), &*crash);
   rollback();
   ++stats_.crashes;
   terminate_actor(a, reason::crashed(*crash).as_term());
@@ -575,6 +584,18 @@ bool vm_core::step() {
     return true;
   }
 
+  if (ev.kind == event_kind::posted) {
+    auto f = std::move(posted_.front());
+    posted_.pop_front();
+    if (!actors_.live(actor_id{ev.target})) {
+      ++stats_.events_dropped;
+      return true;
+    }
+    ++stats_.events_delivered;
+    run_turn(actor_id{ev.target}.index(), ev, f);
+    return true;
+  }
+
   auto* ep = endpoints_.live(endpoint_id{ev.target});
   if (!ep || !has_handler(*ep, ev.kind)) {
     ++stats_.events_dropped;
@@ -605,6 +626,7 @@ bool vm_core::step() {
       });
       break;
     case event_kind::start:
+    case event_kind::posted:
       break;
   }
   return true;

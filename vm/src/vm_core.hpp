@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "agora/actor.hpp"
+#include "agora/log.hpp"
 #include "agora/trace.hpp"
 #include "agora/vm.hpp"
 #include "nested_links.hpp"
@@ -57,7 +58,7 @@ using actor_table = slot_table<actor_slot, actor_id, &actor_slot::next_free>;
 using endpoint_table = slot_table<endpoint_slot, endpoint_id, &endpoint_slot::next>;
 
 struct queued_event {
-  std::uint64_t target = 0;  // endpoint id, or actor id for start; 0 for a multicast entry
+  std::uint64_t target = 0;  // endpoint id; actor id for start and posted; 0 for a multicast entry
   term topic{};              // flow or message body
   term why{};                // absence reason
   event_kind kind = event_kind::message;
@@ -106,6 +107,9 @@ class vm_core final : public turn_sink {
   void send_now(const term& m, bool feedback);
   void stop_now(actor_id who, const reason& why);
   void stop_all(const reason& why);
+  /// Queues f to run as a turn of actor `who`, after the events queued now;
+  /// dropped if `who` has stopped by then.
+  void post_turn(actor_id who, std::function<void(turn_base&)> f);
 
   bool step();
   bool idle() const noexcept { return queue_.empty(); }
@@ -114,6 +118,10 @@ class vm_core final : public turn_sink {
   /// cores of nested VMs they start, before spawning their children.
   void set_trace(trace_sink sink) { trace_ = std::move(sink); }
   const trace_sink& trace() const noexcept { return trace_; }
+  /// Where this VM reports what no actor is told about (log.hpp).
+  /// Executors pass it on to nested VMs, like trace().
+  void set_log(log_sink sink) { log_ = std::move(sink); }
+  const log_sink& log() const noexcept { return log_; }
 
   bool alive(actor_id a) const noexcept;
   std::string_view actor_name(actor_id a) const noexcept;
@@ -204,12 +212,15 @@ class vm_core final : public turn_sink {
   std::deque<queued_event> queue_;
   // Targets of multicast entries, consumed in queue order.
   std::deque<std::uint64_t> fan_targets_;
+  // The functions of posted turns (kind posted), consumed in queue order.
+  std::deque<std::function<void(turn_base&)>> posted_;
   std::vector<std::uint64_t> found_;  // scratch: endpoints a query reported
 
-  turn_log log_;  // the running turn's actions
+  turn_log turn_log_;  // the running turn's actions
 
   vm_stats stats_;
   trace_sink trace_;  // empty: tracing off
+  log_sink log_ = log_to_stderr();
 
   // nesting
   vm_executor* exec_ = nullptr;
@@ -224,7 +235,7 @@ class vm_core final : public turn_sink {
 };
 
 /// Spawns a nested VM's initial children in order, then marks it started.
-/// A child whose state cannot be built is reported on stderr and skipped.
+/// A child whose state cannot be built is reported to core.log() and skipped.
 void spawn_children(vm_core& core, const nested_vm_spec& spec);
 
 }  // namespace agora::detail

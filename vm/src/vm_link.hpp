@@ -18,7 +18,8 @@ namespace agora::detail {
 
 class vm_core;
 
-enum class event_kind : std::uint8_t { start, presence, absence, message, feedback };
+// posted: a function run as a turn of an actor (vm::post); never crosses a link.
+enum class event_kind : std::uint8_t { start, presence, absence, message, feedback, posted };
 
 enum class link_op_kind : std::uint8_t {
   // up: child VM -> parent VM

@@ -50,6 +50,7 @@ std::string_view kind_name(event_kind k) noexcept {
     case event_kind::absence: return "absence";
     case event_kind::message: return "message";
     case event_kind::feedback: return "feedback";
+    case event_kind::posted: return "posted turn";
   }
   return "?";
 }
@@ -96,7 +97,7 @@ void vm_core::trace_turn_start(std::uint32_t a, const queued_event& ev) {
   buffer b;
   auto out = std::back_inserter(b);
   fmt::format_to(out, "turn {}: {} <- {}", stats_.turns + 1, trace_actor(a), kind_name(ev.kind));
-  if (ev.kind != event_kind::start)
+  if (ev.kind != event_kind::start && ev.kind != event_kind::posted)
     fmt::format_to(out, " {} at endpoint {}", ev.topic.to_string(),
                    endpoint_id{ev.target}.to_string());
   if (ev.kind == event_kind::absence) fmt::format_to(out, ", why {}", ev.why.to_string());

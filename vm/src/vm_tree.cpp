@@ -71,6 +71,7 @@ std::unique_ptr<link_channel> vm_tree::start_child(vm_core& parent, std::uint64_
       std::move(name), this, parent.depth() + 1, std::move(path),
       std::make_unique<tree_channel>(*parent_node, true, link), parent.reach() > parent.depth());
   child->core->set_trace(parent.trace());  // before its children: they are traced too
+  child->core->set_log(parent.log());
   nodes_.push_back(child);  // first: its children may nest VMs in it
   spawn_children(*child->core, *spec);
   return std::make_unique<tree_channel>(child, false, 0);
@@ -126,6 +127,10 @@ void vm_tree::drop_finished() {
 
 void vm_tree::set_trace(const trace_sink& sink) {
   for (auto& n : nodes_) n->core->set_trace(sink);
+}
+
+void vm_tree::set_log(const log_sink& sink) {
+  for (auto& n : nodes_) n->core->set_log(sink);
 }
 
 bool vm_tree::idle() const noexcept {

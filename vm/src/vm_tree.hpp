@@ -37,6 +37,8 @@ class vm_tree final : public vm_executor {
   /// Sets the trace sink of every VM of the tree (nested ones started
   /// later inherit their parent's).
   void set_trace(const trace_sink& sink);
+  /// The same for the log sink.
+  void set_log(const log_sink& sink);
 
   std::unique_ptr<link_channel> start_child(vm_core& parent, std::uint64_t link, std::string name,
                                             std::shared_ptr<const nested_vm_spec> spec) override;

@@ -51,4 +51,20 @@ inline term decode(std::string_view in, const decode_limits& limits = {}) {
   return decode(std::as_bytes(std::span<const char>(in.data(), in.size())), limits);
 }
 
+// ---- several terms behind one version byte ----------------------------------
+// A format that carries a sequence of terms (the cluster's session payload:
+// a version byte, then ops) writes its own version byte once, then items.
+
+/// Appends the encoding of t without the version byte: encode(t) is the
+/// version byte followed by exactly these bytes.
+void encode_item(const term& t, std::vector<std::byte>& out);
+
+/// Decodes the one term (no version byte) that starts at `offset` in `in` and
+/// advances `offset` past it; bytes after it are left for the caller. Errors
+/// are decode_error with offsets into `in`; `offset` is then unchanged.
+/// max_size bounds in.size(), as for decode(). Throws std::out_of_range if
+/// offset > in.size().
+term decode_item(std::span<const std::byte> in, std::size_t& offset,
+                 const decode_limits& limits = {});
+
 }  // namespace agora

@@ -4,10 +4,10 @@
 // Boost.Asio io_context run by its own I/O thread(s), and SIGINT/SIGTERM
 // handling (on a thread of its own). The ground VM runs on the io_context,
 // as an event loop: drivers (timer, TCP, UDP, ...) are actors of the ground
-// VM, and their I/O completions are injected into it as messages — taken in
-// batches, on the same thread, without a hop. Handlers never run inside a
-// completion handler; but a handler of the ground VM that blocks holds the
-// I/O, so put heavy work in a nested VM.
+// VM, and their I/O completions run as turns of their driver (io_port::post)
+// — taken in batches, on the same thread, without a hop. Handlers never run
+// inside a completion handler; but a handler of the ground VM that blocks
+// holds the I/O, so put heavy work in a nested VM.
 //
 //   int main() {
 //     agora::ground g;
@@ -21,17 +21,19 @@
 // (exit code 0). Shutdown is orderly: the root tree is stopped with reason
 // `shutdown` (nested VMs pass it down, so every survivor sees absences with
 // that reason), then the drivers, whose state releases their resources. If
-// that takes longer than shutdown_timeout, run() reports what hangs on
-// stderr and ends the process with the exit code at once.
+// that takes longer than shutdown_timeout, run() reports it to the log sink
+// and ends the process with the exit code at once.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "agora/actor.hpp"
 #include "agora/io_port.hpp"
+#include "agora/log.hpp"
 #include "agora/runtime.hpp"
 #include "agora/upper_level.hpp"
 
@@ -45,6 +47,8 @@ struct ground_config {
   bool handle_signals = true;  // SIGINT and SIGTERM start an orderly shutdown
   std::size_t events_per_slice = 1000;
   trace_sink trace{};  // set: every VM of the tree is traced (e.g. trace_to(stderr))
+  /// What the ground, its VMs and (by default) its drivers report (log.hpp).
+  log_sink log = log_to_stderr();
 };
 
 class ground final : public io_port {
@@ -80,8 +84,10 @@ class ground final : public io_port {
 
   // io_port
   boost::asio::io_context& io() noexcept override;
-  void inject(term m) override;
+  /// Before run(), turns wait for the ground VM.
+  void post(actor_id who, std::function<void(turn_base&)> f) override;
   bool serial() const noexcept override;
+  const log_sink& log() const noexcept override;
 
  private:
   struct impl;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "agora/actor.hpp"
+#include "agora/log.hpp"
 #include "agora/trace.hpp"
 #include "agora/upper_level.hpp"
 #include "agora/vm.hpp"
@@ -27,6 +28,7 @@ struct runtime_config {
   std::size_t threads = 0;              // scheduler threads; 0: one per core
   std::size_t events_per_slice = 1000;  // a VM yields its CAF thread after this many
   trace_sink trace{};                   // set: every VM (nested ones too) is traced
+  log_sink log = log_to_stderr();       // what the VMs report (log.hpp); empty: nothing
 };
 
 namespace detail {
@@ -45,8 +47,8 @@ class vm_handle {
   void feedback(term m) const;
   void spawn(actor_spec spec) const;
   void stop(actor_id who, reason why = reason::quit()) const;
-  /// Runs f inside the VM, between turns. An exception from f is reported on
-  /// stderr and the VM goes on.
+  /// Runs f inside the VM, between turns. An exception from f is reported to
+  /// the runtime's log sink and the VM goes on.
   void post(std::function<void(vm&)> f) const;
   /// Stops every actor of the VM (reason `shutdown`), then the VM itself.
   void shutdown() const;

@@ -12,11 +12,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "agora/actor.hpp"
 #include "agora/event.hpp"
+#include "agora/log.hpp"
 #include "agora/term.hpp"
 #include "agora/trace.hpp"
 #include "agora/upper_level.hpp"
@@ -67,6 +69,12 @@ class vm {
   void stop(actor_id who, reason why = reason::quit());
   /// Stops every actor, each with `why` (e.g. shutdown).
   void stop_all(reason why);
+  /// Runs f as a turn of actor `who`, after the events queued now: f acts
+  /// through the turn (send, add endpoints, spawn, quit, ...), and if it
+  /// throws, `who` crashes as with any handler. Dropped if `who` has
+  /// stopped by then. This is how an io_port runs I/O completions as turns
+  /// of their driver.
+  void post(actor_id who, std::function<void(turn_base&)> f);
 
   // ---- running ------------------------------------------------------------
 
@@ -86,6 +94,13 @@ class vm {
   /// sink of the VM that starts them. Call it on the VM's thread (under
   /// agora::runtime: inside vm_handle::post).
   void trace(trace_sink sink);
+
+  // ---- reports --------------------------------------------------------------
+
+  /// Where this VM and the VMs nested in it report what no actor is told
+  /// about (a nested VM's child that failed to start, ...); log_to_stderr()
+  /// unless set. Nested VMs started later inherit it.
+  void log(log_sink sink);
 
   // ---- inspection ---------------------------------------------------------
 

@@ -44,6 +44,7 @@
 #include "agora/actor.hpp"
 #include "agora/event.hpp"
 #include "agora/io_port.hpp"
+#include "agora/log.hpp"
 #include "agora/term.hpp"
 
 namespace agora::tcp {
@@ -66,11 +67,12 @@ struct driver_options {
   /// An outgoing connection attempt that takes longer fails ("timed out").
   std::chrono::milliseconds connect_timeout{10000};
   /// Receives one line per refused connection, accept error, failed bind,
-  /// malformed request, ...; empty: print to stderr.
-  std::function<void(std::string_view line)> log{};
+  /// malformed request, ...; empty: the port's sink (io_port::log(): the
+  /// ground's, stderr unless configured).
+  log_sink log{};
 };
 
-/// The driver actor: spawn it once in the ground VM (the VM `port` injects
+/// The driver actor: spawn it once in the ground VM (the VM `port` posts
 /// into). Its I/O runs on the port's io_context (a strand per connection,
 /// one for listeners and connectors); its turns only post to it.
 actor_spec driver(io_port& port, driver_options options = {});

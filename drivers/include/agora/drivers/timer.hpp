@@ -12,7 +12,7 @@
 //       again, armed or not, replaces its schedule (N restarts at 1).
 //       Both values must be integers in [0, max_duration_us]; anything else
 //       (other kinds, negative, wrong arity) is ignored with one line on the
-//       driver's log (stderr by default).
+//       driver's log (by default the ground's log sink).
 //   cancel_timer(ID)                     requester → driver (send)
 //       Disarms ID. Unknown or already fired IDs: nothing happens.
 //   timer_expired(ID, N)                 driver → requester (send)
@@ -26,9 +26,10 @@
 //       active: armed timers; subscribed: IDs with a live subscriber;
 //       fired: timer_expired messages sent; missed: periods coalesced away;
 //       ignored: malformed or subscriber-less requests.
-//   agora.timer.tick(instance, gen)      I/O thread → driver (private)
-//       Injected when the asio timer expires; the tick's turn fires every
-//       timer due by then, in deadline order (ties: in the order set).
+//
+// When the asio timer expires, its completion runs a turn of the driver, a
+// tick (io_port::post, not a message: nobody else can fake it), that fires
+// every timer due by then, in deadline order (ties: in the order set).
 //
 // Presence drives the lifetime. The requester subscribes to
 // `timer_expired(ID, _)` *before* (or in the same turn as) it sends
@@ -82,6 +83,7 @@
 #include "agora/drivers/detail/stats_query.hpp"
 #include "agora/event.hpp"
 #include "agora/io_port.hpp"
+#include "agora/log.hpp"
 #include "agora/term.hpp"
 
 namespace agora::timer {
@@ -93,11 +95,12 @@ inline constexpr std::int64_t max_duration_us = 3'155'760'000'000'000;
 
 struct driver_options {
   std::string name = "agora.timer";
-  /// Receives one line per ignored request; empty: print to stderr.
-  std::function<void(std::string_view line)> log{};
+  /// Receives one line per ignored request; empty: the port's sink
+  /// (io_port::log(): the ground's, stderr unless configured).
+  log_sink log{};
 };
 
-/// The driver actor: spawn it once in the ground VM (the VM `port` injects
+/// The driver actor: spawn it once in the ground VM (the VM `port` posts
 /// into). All Asio work happens on the port's io_context; its turns only
 /// post to it.
 actor_spec driver(io_port& port, driver_options options = {});

@@ -47,6 +47,7 @@
 #include "agora/drivers/detail/stats_query.hpp"
 #include "agora/event.hpp"
 #include "agora/io_port.hpp"
+#include "agora/log.hpp"
 #include "agora/term.hpp"
 
 namespace agora::udp {
@@ -59,11 +60,12 @@ struct driver_options {
   /// Bytes of datagrams accepted for sending but not yet handed to the
   /// kernel, per socket; a send beyond this is refused with udp.error.
   std::size_t max_pending_bytes = 1 << 20;
-  /// Receives one line per ignored message or failed bind; empty: stderr.
-  std::function<void(std::string_view line)> log{};
+  /// Receives one line per ignored message or failed bind; empty: the
+  /// port's sink (io_port::log(): the ground's, stderr unless configured).
+  log_sink log{};
 };
 
-/// The driver actor: spawn it once in the ground VM (the VM `port` injects
+/// The driver actor: spawn it once in the ground VM (the VM `port` posts
 /// into).
 actor_spec driver(io_port& port, driver_options options = {});
 

@@ -1,0 +1,147 @@
+#include "node_config_file.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "config_findings.hpp"
+#include "node_toml_reader.hpp"
+#include "secret_file.hpp"
+
+namespace agora::node_app {
+
+namespace {
+
+// ---- the command line, the secret, the final check ---------------------------
+
+void apply(const node_overrides& o, node_settings& s, findings& found) {
+  auto& origin = found.origin;
+  if (o.id) {
+    s.config.id = *o.id;
+    origin["id"] = "--id";
+  }
+  if (o.listen) {
+    s.config.listen = *o.listen;
+    origin["listen"] = "--listen";
+  }
+  if (!o.seeds.empty()) {
+    s.config.seeds = o.seeds;
+    origin["seeds"] = "--seed";
+  }
+  if (o.secret_file) {
+    s.secret_file = *o.secret_file;
+    origin["secret_file"] = "--secret-file";
+  }
+  if (o.level) {
+    s.level = *o.level;
+    origin["log_level"] = "--log-level";
+  }
+}
+
+/// The settings a problem of cluster::validate() is about, by the word it
+/// starts with ("deadline: ..."), the likeliest culprit first.
+std::vector<std::string> settings_named_by(std::string_view problem) {
+  static const std::map<std::string_view, std::vector<std::string>> by_word = {
+      {"id", {"id"}},
+      {"cluster", {"cluster"}},
+      {"listen", {"listen"}},
+      {"seed", {"seeds"}},
+      {"secret", {"secret_file"}},
+      {"heartbeat", {"timing.heartbeat_ms"}},
+      {"deadline", {"timing.deadline_ms", "timing.heartbeat_ms"}},
+      {"reconnect", {"timing.reconnect_min_ms", "timing.reconnect_max_ms"}},
+      {"max_frame", {"limits.max_frame"}},
+      {"send_queue", {"limits.send_queue_high", "limits.send_queue_max"}},
+      {"tls", {"tls.enabled", "tls.certificate", "tls.private_key", "tls.ca"}},
+  };
+  const auto colon = problem.find(':');
+  if (colon == std::string_view::npos) return {};
+  const auto it = by_word.find(problem.substr(0, colon));
+  return it == by_word.end() ? std::vector<std::string>{} : it->second;
+}
+
+/// The settings that have no default: each must come from the file or a flag.
+void require(const node_settings& s, const std::string& source, findings& found) {
+  struct setting {
+    std::string_view name, flag;
+    bool given;
+  };
+  for (const auto& r : {setting{"id", "--id", s.config.id != 0}, setting{"listen", "--listen", !s.config.listen.empty()},
+                        setting{"secret_file", "--secret-file", !s.secret_file.empty()}}) {
+    const std::string name(r.name);
+    if (r.given || found.origin.count(name) || found.told.count(name)) continue;
+    found.tell(name, fmt::format("{}{} is not set: set '{}' in {} or pass {}", source.empty() ? "" : source + ": ",
+                                 r.name, r.name, source.empty() ? "a configuration file" : source, r.flag));
+  }
+}
+
+node_settings finish(node_settings s, const std::string& source, findings found) {
+  require(s, source, found);
+  if (!found.told.count("secret_file")) {
+    try {
+      s.config.secret = read_secret_file(s.secret_file);
+    } catch (const std::exception& e) {
+      found.tell("secret_file", fmt::format("{}: {}", found.origin.at("secret_file"), e.what()));
+    }
+  }
+  for (const auto& p : cluster::validate(s.config)) {
+    const auto settings = settings_named_by(p);
+    if (std::any_of(settings.begin(), settings.end(), [&](const auto& n) { return found.told.count(n) > 0; }))
+      continue;  // already told, more precisely
+    const auto made =
+        std::find_if(settings.begin(), settings.end(), [&](const auto& n) { return found.origin.count(n) > 0; });
+    if (made != settings.end())
+      found.add(fmt::format("{}: {}", found.origin.at(*made), p));
+    else
+      found.add(source.empty() ? p : fmt::format("{}: {}", source, p));
+  }
+  if (!found.problems.empty()) throw config_error(found.in_order());
+  return s;
+}
+
+}  // namespace
+
+config_error::config_error(std::vector<std::string> problems)
+    : std::runtime_error(fmt::format("{}", fmt::join(problems, "\n"))), problems_(std::move(problems)) {}
+
+node_settings parse_node_settings(std::string_view toml_text, const std::string& source,
+                                  const node_overrides& overrides) {
+  node_settings s;
+  findings found;
+  read_node_toml(toml_text, source, s, found);
+  apply(overrides, s, found);
+  return finish(std::move(s), source, std::move(found));
+}
+
+node_settings load_node_settings(const std::optional<std::string>& path, const node_overrides& overrides) {
+  if (!path) {
+    node_settings s;
+    findings found;
+    apply(overrides, s, found);
+    return finish(std::move(s), "", std::move(found));
+  }
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto status = fs::status(*path, ec);
+  if (ec) throw config_error({fmt::format("{}: cannot read: {}", *path, ec.message())});
+  if (!fs::is_regular_file(status)) throw config_error({fmt::format("{}: not a regular file", *path)});
+  std::ifstream in(*path, std::ios::binary);
+  if (!in) throw config_error({fmt::format("{}: cannot open: {}", *path, std::strerror(errno))});
+  std::string text;
+  char buf[4096];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > max_config_file_bytes)
+      throw config_error({fmt::format("{}: larger than {} bytes; is it the configuration file?", *path,
+                                      max_config_file_bytes)});
+  }
+  if (in.bad()) throw config_error({fmt::format("{}: cannot read", *path)});
+  return parse_node_settings(text, *path, overrides);
+}
+
+}  // namespace agora::node_app

@@ -1,0 +1,61 @@
+// agora-node's configuration: a TOML file (layout in docs/NODE.md) and the
+// command-line overrides, read into an agora::cluster::node_config with its
+// secret loaded and validated. Every problem is reported with where it is —
+// "node.toml:7: key 'heartbeat_ms' in [timing]: ..." or "--listen: ..." —
+// and all of them at once.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agora/cluster/config.hpp"
+#include "node_log.hpp"
+
+namespace agora::node_app {
+
+/// What the command line sets; what it leaves unset comes from the file or
+/// the defaults.
+struct node_overrides {
+  std::optional<std::uint64_t> id;              // --id
+  std::optional<std::string> listen;            // --listen
+  std::vector<std::string> seeds;               // --seed ...: when given, replace the file's
+  std::optional<std::string> secret_file;       // --secret-file
+  std::optional<log_level> level;               // --log-level
+};
+
+/// A node's settings, ready for agora::cluster::node.
+struct node_settings {
+  cluster::node_config config;  // the secret included
+  std::string secret_file;      // where the secret was read from
+  log_level level = log_level::info;
+};
+
+/// The configuration cannot be used: every problem found, one line each.
+class config_error : public std::runtime_error {
+ public:
+  explicit config_error(std::vector<std::string> problems);
+  const std::vector<std::string>& problems() const noexcept { return problems_; }
+
+ private:
+  std::vector<std::string> problems_;
+};
+
+/// Largest configuration file read.
+inline constexpr std::size_t max_config_file_bytes = 1 << 20;
+
+/// Reads the TOML file at `path` (nullopt: no file, defaults only), applies
+/// `overrides`, reads the secret and validates the result. Throws
+/// config_error.
+node_settings load_node_settings(const std::optional<std::string>& path,
+                                 const node_overrides& overrides);
+
+/// The same for TOML text at hand: `source` names it in messages (as the
+/// file's path), and relative paths in it are taken from its directory.
+node_settings parse_node_settings(std::string_view toml_text, const std::string& source,
+                                  const node_overrides& overrides);
+
+}  // namespace agora::node_app

@@ -1,0 +1,99 @@
+// agora-node: a node of an agora cluster (docs/NODE.md).
+//   agora-node [--config node.toml] [--id N] [--listen HOST:PORT] [--seed HOST:PORT]...
+//              [--secret-file F] [--log-level debug|info|warn|error]
+//   agora-node status --connect HOST:PORT --secret-file F [--json] [--watch]
+//              [--interval SECONDS] [--timeout SECONDS]
+// Exit status: 0 after SIGTERM/SIGINT (status: once answered), 1 on a
+// failure while running, 2 for a usage or configuration error.
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "node_command.hpp"
+#include "node_config_file.hpp"
+#include "status_command.hpp"
+
+using namespace agora::node_app;
+
+namespace {
+
+constexpr int usage_error = 2;
+
+std::chrono::milliseconds from_seconds(double s) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(s * 1000)));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"agora-node: a node of an agora cluster (docs/NODE.md)"};
+  cli.require_subcommand(0, 1);
+
+  std::string config_file, log_level_name;
+  node_overrides overrides;
+  std::uint64_t id = 0;
+  std::string listen, secret_file;
+  auto* config_opt = cli.add_option("--config", config_file, "the node's TOML configuration file");
+  auto* id_opt = cli.add_option("--id", id, "node id (1 or more), unique in the cluster");
+  auto* listen_opt =
+      cli.add_option("--listen", listen, "HOST:PORT to listen on for other nodes (port 0: any)");
+  cli.add_option("--seed", overrides.seeds,
+                 "HOST:PORT of a member to dial first (repeatable; replaces the file's seeds)")
+      ->allow_extra_args(false);  // one value per --seed
+  auto* secret_opt = cli.add_option("--secret-file", secret_file,
+                                    "file holding the cluster's shared secret in hex (mode 600)");
+  auto* level_opt =
+      cli.add_option("--log-level", log_level_name, "debug, info, warn or error (default: info)")
+          ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+
+  status_options status;
+  double interval_s = 1, timeout_s = 5;
+  auto* status_cmd =
+      cli.add_subcommand("status", "ask a running node for the cluster as it sees it, and print it");
+  status_cmd->add_option("--connect", status.connect, "HOST:PORT of the node to ask")->required();
+  status_cmd->add_option("--secret-file", status.secret_file, "file holding the cluster's shared secret")
+      ->required();
+  status_cmd->add_flag("--json", status.json, "print one line of JSON per answer");
+  status_cmd->add_flag("--watch", status.watch,
+                       "redraw live (plain repeated output when not a terminal) until SIGINT");
+  status_cmd->add_option("--interval", interval_s, "seconds between redraws with --watch")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 3600.0));
+  status_cmd->add_option("--timeout", timeout_s, "seconds to wait for the first answer")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 3600.0));
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = cli.exit(e);  // prints the help, or the error
+    return code == 0 ? 0 : usage_error;
+  }
+
+  try {
+    if (status_cmd->parsed()) {
+      status.interval = from_seconds(interval_s);
+      status.timeout = from_seconds(timeout_s);
+      return run_status(status);
+    }
+
+    if (*id_opt) overrides.id = id;
+    if (*listen_opt) overrides.listen = listen;
+    if (*secret_opt) overrides.secret_file = secret_file;
+    if (*level_opt) overrides.level = parse_log_level(log_level_name);
+    node_settings settings;
+    try {
+      settings = load_node_settings(*config_opt ? std::optional(config_file) : std::nullopt, overrides);
+    } catch (const config_error& e) {
+      for (const auto& p : e.problems()) fmt::print(stderr, "agora-node: {}\n", p);
+      return usage_error;
+    }
+    return run_node(settings);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "agora-node: {}\n", e.what());
+    return 1;
+  }
+}

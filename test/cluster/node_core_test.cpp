@@ -1,0 +1,253 @@
+// Node cores over the in-memory network (memory_net.hpp): authenticated
+// links, membership from one seed, presence across nodes, failure detection
+// (crash, pause past the deadline, cut links), incarnations, orderly leave,
+// duplicate ids and simultaneous connects — in virtual time.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agora/actor.hpp"
+#include "agora/text.hpp"
+#include "memory_net.hpp"
+
+using namespace agora;
+using namespace agora::cluster;
+using agora::cluster::testing::memory_net;
+using namespace std::chrono_literals;
+
+namespace {
+
+using log_t = std::shared_ptr<std::vector<std::string>>;
+log_t new_log() { return std::make_shared<std::vector<std::string>>(); }
+
+/// Publishes node(ID) at the cluster level and logs other nodes' node(_)
+/// coming and going (its own node(ID) it sees too, and leaves out).
+actor_spec member_watch(std::int64_t id, log_t log) {
+  return actor<>{}.on_start([id, log](turn<>& t) {
+    auto c = t.at_cluster();
+    c.publish(rec("node", id));
+    c.subscribe("node($n)"_t,
+                {.on_presence = [log, id](turn<>&, const presence& p) {
+                   if (p["n"] != term(id)) log->push_back("+" + p["n"].to_string());
+                 },
+                 .on_absence = [log, id](turn<>&, const absence& a) {
+                   if (a["n"] != term(id))
+                     log->push_back("-" + a["n"].to_string() + " " + a.why.to_string());
+                 }});
+  });
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+std::size_t up_links(node_core& c) { return c.status().links.size(); }
+
+}  // namespace
+
+TEST_CASE("two nodes link through a seed and see each other's presence") {
+  memory_net net;
+  auto a = net.add(1);
+  auto b = net.add(2, {"mem:1"});
+  auto la = new_log(), lb = new_log();
+  net.vm(a).spawn(member_watch(1, la));
+  net.vm(b).spawn(member_watch(2, lb));
+  net.run_for(100ms);
+  CHECK(up_links(net.core(a)) == 1);
+  CHECK(up_links(net.core(b)) == 1);
+  CHECK(contains(*la, "+2"));
+  CHECK(contains(*lb, "+1"));
+  auto s = net.core(a).status();
+  REQUIRE(s.members.size() == 2);
+  CHECK(s.members[1].id == 2);
+  CHECK(s.members[1].state == "up");
+}
+
+TEST_CASE("a node with another secret is refused; nothing of it reaches a VM") {
+  memory_net net;
+  auto a = net.add(1);
+  auto b = net.add(2, {"mem:1"}, [](node_config& c) { c.secret.assign(32, std::byte{9}); });
+  auto la = new_log();
+  net.vm(a).spawn(member_watch(1, la));
+  net.vm(b).spawn(member_watch(2, new_log()));
+  net.run_for(500ms);
+  CHECK(up_links(net.core(a)) == 0);
+  CHECK(la->empty());
+  const auto& logs = net.at(b).logs;
+  CHECK(std::any_of(logs.begin(), logs.end(),
+                    [](const std::string& l) { return l.find("secret") != std::string::npos; }));
+}
+
+TEST_CASE("full mesh from one seed") {
+  memory_net net;
+  net.add(1);
+  for (std::uint64_t id = 2; id <= 5; ++id) net.add(id, {"mem:1"});
+  net.run_for(2s);
+  for (std::size_t i = 0; i < 5; ++i) {
+    INFO("node " << i + 1);
+    CHECK(up_links(net.core(i)) == 4);
+  }
+}
+
+TEST_CASE("a crashed node is lost at once: node_lost for each of its endpoints") {
+  memory_net net;
+  auto a = net.add(1);
+  auto b = net.add(2, {"mem:1"});
+  auto la = new_log();
+  net.vm(a).spawn(member_watch(1, la));
+  net.vm(b).spawn(member_watch(2, new_log()));
+  net.run_for(100ms);
+  REQUIRE(contains(*la, "+2"));
+  const auto t0 = net.now();
+  net.crash(b);
+  net.run_for(10ms);
+  CHECK(contains(*la, "-2 node_lost(2)"));
+  CHECK(net.now() - t0 <= 10ms);
+}
+
+TEST_CASE("a paused node is lost within the deadline, and rejoins when resumed") {
+  memory_net net;
+  auto a = net.add(1);
+  auto b = net.add(2, {"mem:1"});
+  auto la = new_log();
+  net.vm(a).spawn(member_watch(1, la));
+  net.vm(b).spawn(member_watch(2, new_log()));
+  net.run_for(100ms);
+  net.pause(b);
+  net.run_for(900ms);
+  CHECK(!contains(*la, "-2 node_lost(2)"));
+  net.run_for(400ms);  // deadline 1 s plus a tick
+  CHECK(contains(*la, "-2 node_lost(2)"));
+  net.resume(b);
+  net.run_for(2s);
+  CHECK(std::count(la->begin(), la->end(), "+2") == 2);
+  CHECK(up_links(net.core(a)) == 1);
+}
+
+TEST_CASE("a node whose own timer was late does not declare its peers lost") {
+  memory_net net;
+  auto a = net.add(1);
+  // Node 2 is patient: it keeps node 1 through the pause below.
+  auto b = net.add(2, {"mem:1"}, [](node_config& c) { c.deadline = 5s; });
+  auto la = new_log();
+  net.vm(a).spawn(member_watch(1, la));
+  net.vm(b).spawn(member_watch(2, new_log()));
+  net.run_for(100ms);
+  // Node 1 stops for 1.5 s. When it resumes, its first tick comes before
+  // the frames that waited for it: node 2 looks silent for 1.5 s, past node
+  // 1's deadline, but the silence is node 1's own lateness.
+  net.pause(a);
+  net.run_for(1500ms);
+  net.resume(a);
+  net.run_for(1s);
+  CHECK(!contains(*la, "-2 node_lost(2)"));
+  CHECK(up_links(net.core(a)) == 1);
+  const auto& logs = net.at(a).logs;
+  CHECK(std::any_of(logs.begin(), logs.end(),
+                    [](const std::string& l) { return l.find("local lag") != std::string::npos; }));
+}
+
+TEST_CASE("orderly leave: peers see shutdown, not node_lost") {
+  memory_net net;
+  auto a = net.add(1);
+  auto b = net.add(2, {"mem:1"});
+  auto la = new_log();
+  net.vm(a).spawn(member_watch(1, la));
+  net.vm(b).spawn(member_watch(2, new_log()));
+  net.run_for(100ms);
+  net.vm(b).stop_all(reason::shutdown());
+  net.core(b).ground_side().stop();
+  net.run_for(100ms);
+  CHECK(contains(*la, "-2 shutdown"));
+  CHECK(!contains(*la, "-2 node_lost(2)"));
+  auto s = net.core(a).status();
+  CHECK(s.members[1].state == "left");
+}
+
+TEST_CASE("a restarted node is a new incarnation; the old one's endpoints are withdrawn") {
+  memory_net net;
+  auto a = net.add(1);
+  auto b = net.add(2, {"mem:1"});
+  auto la = new_log();
+  net.vm(a).spawn(member_watch(1, la));
+  net.vm(b).spawn(member_watch(2, new_log()));
+  net.run_for(100ms);
+  const auto first = net.core(a).status().members[1].incarnation;
+  net.crash(b);
+  auto b2 = net.add(2, {"mem:1"});
+  net.vm(b2).spawn(member_watch(2, new_log()));
+  net.run_for(1s);
+  CHECK(*la == std::vector<std::string>{"+2", "-2 node_lost(2)", "+2"});
+  CHECK(net.core(a).status().members[1].incarnation > first);
+}
+
+TEST_CASE("a duplicate node id is refused with a clear error on both sides") {
+  memory_net net;
+  auto a = net.add(1);
+  net.add(2, {"mem:1"});
+  net.run_for(200ms);
+  auto dup = net.add(2, {"mem:1"}, [](node_config& c) { c.listen = "mem:22"; });
+  net.run_for(500ms);
+  CHECK(up_links(net.core(a)) == 1);
+  auto has = [](const std::vector<std::string>& logs, const char* what) {
+    return std::any_of(logs.begin(), logs.end(),
+                       [&](const std::string& l) { return l.find(what) != std::string::npos; });
+  };
+  CHECK(has(net.at(dup).logs, "duplicate node id 2"));
+  CHECK(has(net.at(a).logs, "duplicate node id 2"));
+}
+
+TEST_CASE("two nodes dialing each other at once end up with one link") {
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    memory_net net;
+    net.latency = std::chrono::microseconds(50 + 37 * seed);
+    auto a = net.add(1, {"mem:2"});
+    auto b = net.add(2, {"mem:1"});
+    net.run_for(2s);
+    INFO("latency " << net.latency.count());
+    CHECK(up_links(net.core(a)) == 1);
+    CHECK(up_links(net.core(b)) == 1);
+  }
+}
+
+TEST_CASE("link counters: a message crosses only to nodes with a matching subscriber") {
+  memory_net net;
+  auto a = net.add(1);
+  auto b = net.add(2, {"mem:1"});
+  auto c = net.add(3, {"mem:1"});
+  auto got = new_log();
+  net.vm(b).spawn(actor<>{}.on_start([got](turn<>& t) {
+    t.at_cluster().subscribe("news(_)"_t, {.on_message = [got](turn<>&, const message& m) {
+                               got->push_back(m.body().to_string());
+                             }});
+  }));
+  net.vm(c).spawn(actor<>{}.on_start([](turn<>& t) { t.at_cluster().subscribe("other(_)"_t); }));
+  net.run_for(500ms);
+  net.vm(a).spawn(actor<>{}.on_start([](turn<>& t) {
+    for (int i = 0; i < 10; ++i) t.at_cluster().send(rec("news", i));
+  }));
+  net.run_for(100ms);
+  CHECK(got->size() == 10);
+  auto s = net.core(a).status();
+  REQUIRE(s.links.size() == 2);
+  CHECK(s.links[0].peer == 2);
+  CHECK(s.links[0].counters.messages_out == 10);
+  CHECK(s.links[1].peer == 3);
+  CHECK(s.links[1].counters.messages_out == 0);
+}
+
+TEST_CASE("a cut link: both sides see node_lost and link again") {
+  memory_net net;
+  auto a = net.add(1);
+  auto b = net.add(2, {"mem:1"});
+  auto la = new_log();
+  net.vm(a).spawn(member_watch(1, la));
+  net.vm(b).spawn(member_watch(2, new_log()));
+  net.run_for(100ms);
+  net.cut(a, b);
+  net.run_for(2s);
+  CHECK(*la == std::vector<std::string>{"+2", "-2 node_lost(2)", "+2"});
+}
