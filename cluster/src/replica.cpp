@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "agora/pattern.hpp"
+#include "presence_book.hpp"
 
 namespace agora::cluster {
 
@@ -12,14 +12,7 @@ namespace {
 
 constexpr peer_key local_origin = 0;
 
-/// The flow between two overlapping topics (concrete topics are their own
-/// flow).
-term flow_of(const term& p, const term& q) {
-  if (q.is_concrete()) return q;
-  if (p.is_concrete()) return p;
-  auto f = overlap(p, q);
-  return f ? std::move(*f) : q;
-}
+using detail::flow_of;
 
 }  // namespace
 
@@ -34,13 +27,13 @@ struct replica::endpoint {
   bool live = false;
   // Local endpoints with a presence or absence handler: visible counterpart
   // flows and their multiplicity.
-  std::unique_ptr<std::unordered_map<term, std::uint32_t>> flows;
+  std::unique_ptr<detail::flow_counts> flows;
 
   bool local() const noexcept { return origin == local_origin; }
   bool tracks_flows() const noexcept { return flags.presence || flags.absence; }
   /// Does this endpoint see `other` (their topics overlapping)?
   bool sees(const endpoint& other) const noexcept {
-    return other.interest == interest::participant || interest == interest::everything;
+    return detail::sees(interest, other.interest);
   }
 };
 
@@ -280,18 +273,14 @@ void replica::remove_endpoint(slot s, const term& why) {
 
 void replica::count_up(slot who, const term& flow) {
   auto& e = slots_[who];
-  if (!e.flows) e.flows = std::make_unique<std::unordered_map<term, std::uint32_t>>();
-  if (++(*e.flows)[flow] == 1 && e.flags.presence)
+  if (!e.flows) e.flows = std::make_unique<detail::flow_counts>();
+  if (e.flows->count_up(flow) && e.flags.presence)
     pending_.push_back({.kind = upper_event::kind::presence, .endpoint = e.handle, .topic = flow});
 }
 
 void replica::count_down(slot who, const term& flow, const term& why) {
   auto& e = slots_[who];
-  if (!e.flows) return;
-  auto it = e.flows->find(flow);
-  if (it == e.flows->end()) return;
-  if (--it->second > 0) return;
-  e.flows->erase(it);
+  if (!e.flows || !e.flows->count_down(flow)) return;
   if (e.flags.absence)
     pending_.push_back(
         {.kind = upper_event::kind::absence, .endpoint = e.handle, .topic = flow, .why = why});

@@ -213,3 +213,17 @@ TEST_CASE("stop with a custom reason and stop of a stale id") {
   v.stop(a);  // already gone: nothing happens
   CHECK(v.run() == 0);
 }
+
+TEST_CASE("an integer reason is an absence reason like any other") {
+  // A queue entry's reason once doubled as a fan-out countdown: an integer
+  // there was taken for a multicast entry.
+  vm v;
+  std::vector<std::string> log;
+  v.spawn(watcher(log, "t"_t));
+  v.spawn(watcher(log, "t"_t));
+  auto a = v.spawn(announcer("t"_t));
+  v.run();
+  v.stop(a, reason(term(7)));
+  v.run();
+  CHECK(log == std::vector<std::string>{"+t", "+t", "-t 7", "-t 7"});
+}

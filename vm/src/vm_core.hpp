@@ -1,11 +1,12 @@
-// The VM's machinery (private to vm/): slot tables for actors and endpoints,
-// two routing indexes, flow multisets for presence, the event queue and the
-// turn protocol (record actions, then commit or roll back).
+// The VM's wiring (private to vm/): actors and endpoints in slot tables, two
+// routing indexes, presence by the rules of presence_book.hpp, the event
+// queue, turns recorded in a turn log and then committed or rolled back, and
+// the links to the parent VM and to nested VMs.
 #pragma once
 
 #include <cstdint>
 #include <deque>
-#include <limits>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -15,18 +16,14 @@
 #include "agora/log.hpp"
 #include "agora/trace.hpp"
 #include "agora/vm.hpp"
+#include "nested_links.hpp"
+#include "presence_book.hpp"
 #include "routing_index.hpp"
+#include "slot_table.hpp"
+#include "turn_log.hpp"
 #include "vm_link.hpp"
 
 namespace agora::detail {
-
-inline constexpr std::uint32_t no_slot = std::numeric_limits<std::uint32_t>::max();
-
-enum class slot_status : std::uint8_t { free, reserved, live };
-
-/// Presence bookkeeping of one endpoint: visible counterpart flows with
-/// their multiplicity.
-using flow_counts = std::unordered_map<term, std::uint32_t>;
 
 struct endpoint_slot {
   term topic;
@@ -35,7 +32,7 @@ struct endpoint_slot {
   std::uint32_t generation = 0;
   std::uint32_t owner = no_slot;       // actor slot
   std::uint32_t prev = no_slot;        // the owner's endpoint list
-  std::uint32_t next = no_slot;        // ... or the free list
+  std::uint32_t next = no_slot;        // ... or the free list (endpoint_table)
   agora::role role = role::subscriber;
   agora::interest interest = interest::participant;
   slot_status status = slot_status::free;
@@ -57,31 +54,17 @@ struct actor_slot {
   bool hosts_vm = false;  // a nested VM's proxy: never inert, has a link
 };
 
+using actor_table = slot_table<actor_slot, actor_id, &actor_slot::next_free>;
+using endpoint_table = slot_table<endpoint_slot, endpoint_id, &endpoint_slot::next>;
+
 struct queued_event {
-  std::uint64_t target;  // endpoint id, or actor id for start and posted
-  term topic;            // flow or message body
-  term why;              // absence reason
-  event_kind kind;
-};
-
-enum class action_kind : std::uint8_t { add_endpoint, remove_endpoint, send, feedback, spawn, spawn_up, stop };
-
-struct action {
-  action_kind kind;
-  std::uint64_t id = 0;    // endpoint or actor id
-  term payload;            // message or reason
-  std::uint8_t levels = 0; // send/feedback/spawn_up: VMs up
-};
-
-/// The parent side of a nested VM: the channel down to it, the batch being
-/// collected for it, and which relay endpoint stands for which of the
-/// child's meta-level endpoints.
-struct nested_link {
-  std::uint64_t id = 0;
-  std::unique_ptr<link_channel> down;
-  link_batch outbox;
-  std::unordered_map<std::uint64_t, std::uint32_t> relays;  // child endpoint id -> endpoint slot
-  bool child_done = false;  // the child reported done: do not tell it to stop
+  std::uint64_t target = 0;  // endpoint id; actor id for start and posted; 0 for a multicast entry
+  term topic{};              // flow or message body
+  term why{};                // absence reason
+  event_kind kind = event_kind::message;
+  // A multicast entry (message or feedback): how many of its targets, which
+  // wait in fan_targets_, are still to be served.
+  std::uint32_t fan_out = 0;
 };
 
 class vm_core final : public turn_sink {
@@ -113,7 +96,7 @@ class vm_core final : public turn_sink {
   void attach_upper(std::unique_ptr<link_channel> up);
   /// A nested VM is finished once it has no actors left (it has then
   /// reported done, or was stopped by its parent).
-  bool finished() const noexcept { return depth_ > 0 && live_actors_ == 0 && started_; }
+  bool finished() const noexcept { return depth_ > 0 && actors_.live_count() == 0 && started_; }
   /// The executor calls this once the nested VM's initial children exist.
   void mark_started();
   /// Called whenever an actor of this VM stops (used by the ground).
@@ -155,22 +138,13 @@ class vm_core final : public turn_sink {
   unsigned reach() const noexcept override { return reach_; }
 
  private:
+  friend class nested_links;  // calls the link host functions below
+
   // slots
-  std::uint32_t reserve_actor();
-  std::uint32_t reserve_endpoint();
+  /// Releases an actor slot with its side tables.
   void release_actor(std::uint32_t a);
-  void release_endpoint(std::uint32_t e);
   /// Builds the state, records name and first turn of a reserved actor slot.
   void prepare_actor(std::uint32_t a, actor_spec& spec);
-  actor_slot* live_actor(actor_id a) noexcept;
-  const actor_slot* live_actor(actor_id a) const noexcept;
-  endpoint_slot* live_endpoint(std::uint64_t id) noexcept;
-  actor_id id_of_actor(std::uint32_t a) const noexcept {
-    return actor_id::make(a, actors_[a].generation);
-  }
-  endpoint_id id_of_endpoint(std::uint32_t e) const noexcept {
-    return endpoint_id::make(e, endpoints_[e].generation);
-  }
 
   // applying actions
   std::uint32_t fill_endpoint(std::uint32_t owner, endpoint_spec&& spec);
@@ -182,16 +156,29 @@ class vm_core final : public turn_sink {
   void terminate_actor(std::uint32_t a, const term& why);
   void route(const term& m, bool feedback);
   void start_nested(std::uint32_t a, const actor_spec& spec);
-  void end_nested(std::uint32_t a, const term& why);
   /// A reason leaving this VM: crashed(what) gains where it happened.
   term located(const term& why, std::uint32_t actor) const;
-  void up(link_op op);
   /// Fills found_ with the entries f reports, in creation (slot) order, so
   /// that delivery order does not depend on the index's internal layout.
   template <class Query>
   void collect(Query&& query);
   void commit(std::uint32_t actor);
   void rollback();
+
+  // the link host (nested_links.hpp)
+  std::uint32_t add_relay(std::uint32_t proxy, link_op& add,
+                          std::shared_ptr<const relay_handlers> handlers);
+  void remove_relay(std::uint32_t e, const term& why);
+  void spawn_from_child(std::uint32_t proxy, actor_spec&& spec);
+  void child_done(std::uint32_t proxy, const term& why);
+  void event_from_parent(link_op& op) {  // here, inlined: one call per event
+    if (trace_) [[unlikely]] trace_queued(op.id, op.event, op.topic, op.why, true);
+    enqueue(op.id, op.event, std::move(op.topic), std::move(op.why));
+  }
+  void stop_from_parent(const term& why);
+  void on_batch(const link_batch& ops, std::uint32_t proxy) {
+    if (trace_) [[unlikely]] trace_batch(ops, proxy);
+  }
 
   // running a turn
   template <class Invoke>
@@ -214,29 +201,22 @@ class vm_core final : public turn_sink {
   void trace_line(std::string_view text);
 
   std::string name_;
-  std::deque<actor_slot> actors_;        // deque: slots never move
-  std::deque<endpoint_slot> endpoints_;
+  actor_table actors_;
+  endpoint_table endpoints_;
   std::unordered_map<std::uint32_t, std::string> names_;  // by actor slot
   std::unordered_map<std::uint32_t, std::function<void(turn_base&)>> starts_;
-  std::uint32_t free_actor_ = no_slot;
-  std::uint32_t free_endpoint_ = no_slot;
-  std::size_t live_actors_ = 0;
   std::size_t spawned_ = 0;  // actors activated so far
-  std::size_t live_endpoints_ = 0;
 
   routing_index publishers_;
   routing_index subscribers_;
   std::deque<queued_event> queue_;
-  // Targets of multicast entries (kind message/feedback with target = 0 and
-  // `why` holding the number of targets), consumed in queue order.
+  // Targets of multicast entries, consumed in queue order.
   std::deque<std::uint64_t> fan_targets_;
   // The functions of posted turns (kind posted), consumed in queue order.
   std::deque<std::function<void(turn_base&)>> posted_;
   std::vector<std::uint64_t> found_;  // scratch: endpoints a query reported
 
-  // the running turn
-  std::vector<action> actions_;
-  std::vector<actor_spec> spawns_;  // specs of spawn actions, by action order
+  turn_log turn_log_;  // the running turn's actions
 
   vm_stats stats_;
   trace_sink trace_;  // empty: tracing off
@@ -247,15 +227,10 @@ class vm_core final : public turn_sink {
   unsigned depth_ = 0;
   unsigned reach_ = 0;  // levels above: depth_, plus one with a cluster above the root
   std::string path_;
-  std::unique_ptr<link_channel> up_;
-  link_batch up_outbox_;
-  bool stopped_by_parent_ = false;
+  nested_links links_;
   bool started_ = false;   // set once the initial children were spawned
   bool reported_done_ = false;
   term last_exit_;
-  std::unordered_map<std::uint32_t, nested_link> nested_;        // by proxy actor slot
-  std::unordered_map<std::uint64_t, std::uint32_t> link_slots_;  // link id -> proxy slot
-  std::uint64_t next_link_ = 1;
   std::function<void(actor_id, const term&)> exit_hook_;
 };
 

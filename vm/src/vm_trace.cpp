@@ -85,7 +85,7 @@ void vm_core::trace_line(std::string_view text) {
 }
 
 std::string vm_core::trace_actor(std::uint32_t a) const {
-  std::string text = "actor " + id_of_actor(a).to_string();
+  std::string text = "actor " + actors_.id_of(a).to_string();
   if (actors_[a].named) {
     auto it = names_.find(a);
     if (it != names_.end()) text += " " + term(it->second).to_string();
@@ -118,7 +118,7 @@ void vm_core::trace_endpoint(std::uint32_t e, const term* removed_why) {
   const auto& ep = endpoints_[e];
   buffer b;
   auto out = std::back_inserter(b);
-  fmt::format_to(out, "endpoint {} {}: {}, {} {} {}", id_of_endpoint(e).to_string(),
+  fmt::format_to(out, "endpoint {} {}: {}, {} {} {}", endpoints_.id_of(e).to_string(),
                  removed_why ? "removed" : "added", trace_actor(ep.owner), to_string(ep.role),
                  to_string(ep.interest), ep.topic.to_string());
   if (ep.level > 0) fmt::format_to(out, ", level {}", ep.level);
@@ -133,7 +133,7 @@ void vm_core::trace_queued(std::uint64_t endpoint, event_kind k, const term& flo
   auto out = std::back_inserter(b);
   fmt::format_to(out, "{}{} queued for endpoint {}", kind_name(k), from_parent ? " from parent" : "",
                  endpoint_id{endpoint}.to_string());
-  if (auto* ep = live_endpoint(endpoint)) fmt::format_to(out, " of {}", trace_actor(ep->owner));
+  if (auto* ep = endpoints_.live(endpoint_id{endpoint})) fmt::format_to(out, " of {}", trace_actor(ep->owner));
   else fmt::format_to(out, " (gone)");
   fmt::format_to(out, ": {}", flow.to_string());
   if (k == event_kind::absence) fmt::format_to(out, ", why {}", why.to_string());

@@ -1,0 +1,34 @@
+#include "nested_links.hpp"
+
+#include <algorithm>
+
+namespace agora::detail {
+
+void relay_handlers::on_presence(turn_base&, const presence& e) const {
+  relay(event_kind::presence, e.flow(), {});
+}
+
+void relay_handlers::on_absence(turn_base&, const absence& e) const {
+  relay(event_kind::absence, e.flow(), e.why.as_term());
+}
+
+void relay_handlers::on_message(turn_base&, const message& e) const {
+  relay(e.is_feedback ? event_kind::feedback : event_kind::message, e.body(), {});
+}
+
+nested_link& nested_links::open(std::uint32_t proxy) {
+  const std::uint64_t link = next_link_++;
+  auto& l = nested_[proxy];
+  l.id = link;
+  link_slots_[link] = proxy;
+  return l;
+}
+
+void nested_links::hand_over(link_channel& to, link_batch& outbox) {
+  const std::size_t room = std::min<std::size_t>(outbox.size(), 4096);
+  to.deliver(std::move(outbox));
+  outbox = link_batch();
+  outbox.reserve(room);
+}
+
+}  // namespace agora::detail
