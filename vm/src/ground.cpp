@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "vm_access.hpp"
 #include "vm_core.hpp"
 
 namespace agora {
@@ -188,7 +189,7 @@ struct ground::impl {
       }
     }
     auto root_id = std::make_shared<std::optional<actor_id>>();
-    v.core().on_actor_exit([this, root_id](actor_id who, const term& why) {
+    detail::vm_access::core(v).on_actor_exit([this, root_id](actor_id who, const term& why) {
       if (*root_id && **root_id == who) request_stop(reason(why).is_normal() ? 0 : 1);
     });
     try {

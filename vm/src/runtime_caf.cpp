@@ -12,6 +12,7 @@
 
 #include "agora/runtime.hpp"
 #include "upper_link.hpp"
+#include "vm_access.hpp"
 #include "vm_core.hpp"
 
 namespace agora::detail {
@@ -177,7 +178,7 @@ std::unique_ptr<link_channel> caf_executor::start_child(vm_core& parent, std::ui
 /// or, when the VM is done, stops.
 void drain(vm_actor_type* self) {
   auto& st = self->state;
-  auto& core = st.machine->core();
+  auto& core = vm_access::core(*st.machine);
   if (st.shared->held.load(std::memory_order_relaxed)) {
     if (!st.continuation_pending) {
       st.continuation_pending = true;
@@ -203,7 +204,7 @@ void guarded(vm_actor_type* self, const char* what, F&& f) {
     f();
   } catch (const std::exception& e) {
     write_log(self->state.shared->log, log_level::error,
-              fmt::format("{} in vm {} failed: {}", what, self->state.machine->core().path(),
+              fmt::format("{} in vm {} failed: {}", what, vm_access::core(*self->state.machine).path(),
                           e.what()));
   }
   drain(self);
@@ -219,10 +220,9 @@ caf::behavior vm_actor(vm_actor_type* self, vm_boot boot) {
   // Initialisation runs in the actor, before any message reaches it: work
   // posted through a handle right after spawn_vm finds the setup done.
   if (boot.depth == 0) {
-    st.machine = std::make_unique<agora::vm>(
-        std::make_unique<vm_core>(boot.name, st.exec.get()));
-    if (boot.shared->trace) st.machine->core().set_trace(boot.shared->trace);
-    st.machine->core().set_log(boot.shared->log);
+    st.machine = vm_access::wrap(std::make_unique<vm_core>(boot.name, st.exec.get()));
+    if (boot.shared->trace) vm_access::core(*st.machine).set_trace(boot.shared->trace);
+    vm_access::core(*st.machine).set_log(boot.shared->log);
     try {
       if (boot.setup) boot.setup(*st.machine);
     } catch (const std::exception& e) {
@@ -231,11 +231,11 @@ caf::behavior vm_actor(vm_actor_type* self, vm_boot boot) {
     }
   } else {
     auto up = std::make_unique<caf_channel>(self, boot.parent, true, boot.link);
-    st.machine = std::make_unique<agora::vm>(std::make_unique<vm_core>(
+    st.machine = vm_access::wrap(std::make_unique<vm_core>(
         boot.name, st.exec.get(), boot.depth, boot.path, std::move(up), boot.cluster_above));
-    if (boot.trace) st.machine->core().set_trace(boot.trace);
-    st.machine->core().set_log(boot.shared->log);
-    spawn_children(st.machine->core(), *boot.spec);
+    if (boot.trace) vm_access::core(*st.machine).set_trace(boot.trace);
+    vm_access::core(*st.machine).set_log(boot.shared->log);
+    spawn_children(vm_access::core(*st.machine), *boot.spec);
   }
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& exec = *self->state.exec;
@@ -244,7 +244,7 @@ caf::behavior vm_actor(vm_actor_type* self, vm_boot boot) {
     std::uint64_t link = it->second;
     exec.children.erase(it);
     if (!dm.reason) return;  // a normal exit: it said done, or was stopped
-    self->state.machine->core().receive_up(link, crashed_child(dm.reason));
+    vm_access::core(*self->state.machine).receive_up(link, crashed_child(dm.reason));
     drain(self);
   });
   self->send(self, continue_atom::value);
@@ -252,11 +252,11 @@ caf::behavior vm_actor(vm_actor_type* self, vm_boot boot) {
   // Batches first: CAF tries the handlers in order.
   return {
       [=](down_batch& b) {
-        guarded(self, "batch from the parent", [&] { self->state.machine->core().receive_down(std::move(b.ops)); });
+        guarded(self, "batch from the parent", [&] { vm_access::core(*self->state.machine).receive_down(std::move(b.ops)); });
       },
       [=](up_batch& b) {
         guarded(self, "batch from a nested vm",
-                [&] { self->state.machine->core().receive_up(b.link, std::move(b.ops)); });
+                [&] { vm_access::core(*self->state.machine).receive_up(b.link, std::move(b.ops)); });
       },
       [=](continue_atom) {
         self->state.continuation_pending = false;
@@ -292,9 +292,9 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
     // null argument tuple for an actor spawned without arguments.
     bridge_ = system_.spawn(bridge, std::weak_ptr<hosted_vm>(shared_from_this()));
     run_soon([setup = std::move(setup)](hosted_vm& h) {
-      h.machine_ = std::make_unique<agora::vm>(std::make_unique<vm_core>(h.name_, &h));
-      if (h.shared_->trace) h.machine_->core().set_trace(h.shared_->trace);
-      h.machine_->core().set_log(h.shared_->log);
+      h.machine_ = vm_access::wrap(std::make_unique<vm_core>(h.name_, &h));
+      if (h.shared_->trace) vm_access::core(*h.machine_).set_trace(h.shared_->trace);
+      vm_access::core(*h.machine_).set_log(h.shared_->log);
       if (h.upper_) h.start_upper();
       try {
         if (setup) setup(*h.machine_);
@@ -310,7 +310,7 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
     return {[weak](up_batch& b) {
       if (auto h = weak.lock())
         h->run_soon([b = std::move(b)](hosted_vm& h) mutable {
-          h.machine_->core().receive_up(b.link, std::move(b.ops));
+          vm_access::core(*h.machine_).receive_up(b.link, std::move(b.ops));
         });
     }};
   }
@@ -338,12 +338,12 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
   /// back here, each batch in a later slice (the upper level runs on this
   /// VM's executor too).
   void start_upper() {
-    machine_->core().attach_upper(std::make_unique<upper_channel>(upper_));
+    vm_access::core(*machine_).attach_upper(std::make_unique<upper_channel>(upper_));
     upper_port_ = std::make_unique<upper_port>(
         [weak = weak_from_this()](link_batch&& ops) {
           if (auto self = weak.lock())
             self->run_soon([ops = std::move(ops)](hosted_vm& h) mutable {
-              h.machine_->core().receive_down(std::move(ops));
+              vm_access::core(*h.machine_).receive_down(std::move(ops));
             });
         },
         [weak = weak_from_this()](bool on) {
@@ -365,7 +365,7 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
       if (!reason) return;
       if (auto h = weak.lock())
         h->run_soon([link, ops = crashed_child(reason)](hosted_vm& h) mutable {
-          h.machine_->core().receive_up(link, std::move(ops));
+          vm_access::core(*h.machine_).receive_up(link, std::move(ops));
         });
     });
     return std::make_unique<caf_channel>(nullptr, std::move(child), false, 0);
@@ -379,7 +379,7 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
     // and may finish.
     if (shared_->held.load(std::memory_order_relaxed) && machine_->actor_count() > 0) return;
     machine_->run(shared_->slice);
-    machine_->core().flush_links();
+    vm_access::core(*machine_).flush_links();
     if (!machine_->idle()) {
       if (!continuation_pending_) {
         continuation_pending_ = true;

@@ -27,6 +27,7 @@ namespace agora {
 
 namespace detail {
 class vm_core;
+struct vm_access;
 class vm_tree;
 }
 
@@ -48,8 +49,6 @@ class vm {
   /// level): its actors reach it with t.at_cluster(). upper->start() is
   /// called now and upper->stop() when the VM is destroyed.
   vm(std::string name, std::shared_ptr<upper_level> upper);
-  /// Internal: wraps a VM core run by another executor (agora::runtime).
-  explicit vm(std::unique_ptr<detail::vm_core> core);
   ~vm();
   vm(vm&&) noexcept;
   vm& operator=(vm&&) noexcept;
@@ -113,11 +112,13 @@ class vm {
   /// This VM plus the nested VMs it runs itself (1 when it has none).
   std::size_t vm_count() const noexcept;
 
-  /// Internal: the core, for executors.
+
+ private:
+  friend struct detail::vm_access;  // the executors (vm/src)
+  explicit vm(std::unique_ptr<detail::vm_core> core);
   detail::vm_core& core() noexcept;
   const detail::vm_core& core() const noexcept;
 
- private:
   std::unique_ptr<detail::vm_tree> tree_;
 };
 
