@@ -73,7 +73,7 @@ class running_node {
   ground ground_;
   cluster::node node_;
   std::promise<std::string> address_;
-  std::future<std::string> address_future_ = address_.get_future();
+  std::shared_future<std::string> address_future_ = address_.get_future().share();
   std::promise<std::int64_t> seen_;
   std::future<std::int64_t> seen_future_ = seen_.get_future();
   bool seen_set_ = false;  // the ground's thread only
