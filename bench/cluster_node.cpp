@@ -159,6 +159,7 @@ int main(int argc, char** argv) {
   config.deadline = std::chrono::seconds(10);
 
   ground g({.name = serving ? "bench-server" : "bench-driver",
+            .threads = 1,
             .log = [](log_level l, std::string_view line) {
               if (l >= log_level::warn) std::fprintf(stderr, "agora-bench-node: %.*s\n",
                                                      static_cast<int>(line.size()), line.data());

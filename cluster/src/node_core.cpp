@@ -16,7 +16,10 @@ namespace {
 
 /// A session frame this large is sealed and sent at once, without waiting
 /// for the end of the batch.
-constexpr std::size_t batch_bytes = 256 * 1024;
+// Below glibc's mmap threshold (128 KiB): a frame's buffer comes from the
+// heap, not from fresh pages (page faults cost more than the batching gains).
+constexpr std::size_t batch_bytes = 60 * 1024;
+constexpr std::size_t frame_capacity = 64 * 1024;
 
 std::string_view state_name(member_state s) {
   switch (s) {
@@ -590,7 +593,7 @@ void node_core::withdraw_to(peer_key p, std::uint64_t handle, const term& why) {
 void node_core::message_to(peer_key p, const term& body, bool feedback) {
   link* l = by_peer(p);
   if (!l) return;
-  if (l->out.empty()) session_sealer::begin(l->out);
+  if (l->out.empty()) begin_frame(*l);
   if (feedback) append_fb(body, l->out);
   else append_msg(body, l->out);
   ++l->out_ops;
@@ -784,8 +787,13 @@ void node_core::send_raw(link& l, std::vector<std::byte> wire) {
   net_.send(l.conn, std::move(wire));
 }
 
+void node_core::begin_frame(link& l) {
+  l.out.reserve(frame_capacity);
+  session_sealer::begin(l.out);
+}
+
 void node_core::put(link& l, const op& o) {
-  if (l.out.empty()) session_sealer::begin(l.out);
+  if (l.out.empty()) begin_frame(l);
   append_op(o, l.out);
   ++l.out_ops;
 }
@@ -799,6 +807,7 @@ void node_core::flush(link& l) {
 }
 
 void node_core::flush() {
+  replica_->deliver_events();
   for (auto& [c, l] : links_) flush(*l);
   check_congestion();
 }

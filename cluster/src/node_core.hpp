@@ -142,6 +142,8 @@ class node_core final : public transport_events, private replica_output {
   bool handshake_allowed(const std::string& peer_ip);
 
   // output
+  /// Starts the session frame being built for l.
+  void begin_frame(link& l);
   /// Appends an op to the session frame being built for l.
   void put(link& l, const op& o);
   void send_raw(link& l, std::vector<std::byte> wire);

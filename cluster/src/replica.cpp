@@ -94,7 +94,7 @@ void replica::apply(std::vector<upper_action> batch) {
         break;
     }
   }
-  flush();
+  deliver_events();
 }
 
 // ---- peers' side ------------------------------------------------------------
@@ -120,7 +120,6 @@ void replica::peer_declare(peer_key p, endpoint_decl d) {
   slot s = add_endpoint(std::move(e));
   pr.endpoints.emplace(d.handle, s);
   presence_between(s);
-  flush();
 }
 
 void replica::peer_withdraw(peer_key p, std::uint64_t handle, const term& why) {
@@ -131,7 +130,6 @@ void replica::peer_withdraw(peer_key p, std::uint64_t handle, const term& why) {
   slot s = it->second;
   pr.endpoints.erase(it);
   remove_endpoint(s, why);
-  flush();
 }
 
 void replica::peer_message(peer_key p, const term& body, bool feedback) {
@@ -141,7 +139,6 @@ void replica::peer_message(peer_key p, const term& body, bool feedback) {
                                      body.to_string()));
   ++stats_.messages_in;
   route(body, feedback, true);
-  flush();
 }
 
 void replica::peer_ack(peer_key p, std::uint64_t n) {
@@ -159,7 +156,6 @@ void replica::peer_ack(peer_key p, std::uint64_t n) {
     if (!e.live || e.generation != u.generation || !pr.hidden.erase(u.local)) continue;
     reveal_peer(u.local, p);
   }
-  flush();
 }
 
 void replica::peer_down(peer_key p, const term& why) {
@@ -174,7 +170,6 @@ void replica::peer_down(peer_key p, const term& why) {
   it->second.endpoints.clear();
   for (slot s : gone) remove_endpoint(s, why);
   peers_.erase(p);
-  flush();
 }
 
 replica_stats replica::stats() const noexcept {
@@ -323,7 +318,7 @@ void replica::route(const term& body, bool feedback, bool from_peer) {
   }
 }
 
-void replica::flush() {
+void replica::deliver_events() {
   if (pending_.empty()) return;
   if (port_) port_->deliver(std::move(pending_));
   pending_ = {};

@@ -81,7 +81,8 @@ class replica final : public upper_level {
   void apply(std::vector<upper_action> batch) override;
   void stop() override;
 
-  // peers' side
+  // peers' side: what these cause for the ground waits for deliver_events(),
+  // so that a frame's many ops reach the ground as one batch.
   /// A link to a peer is up: every live local endpoint is declared to it
   /// (in creation order).
   void peer_up(peer_key p);
@@ -92,6 +93,9 @@ class replica final : public upper_level {
   void peer_ack(peer_key p, std::uint64_t n);
   /// The link is gone: the peer's endpoints are withdrawn with `why`.
   void peer_down(peer_key p, const term& why);
+
+  /// Hands the events caused so far to the ground (apply() does it itself).
+  void deliver_events();
 
   replica_stats stats() const noexcept;
   bool stopped() const noexcept { return stopped_; }
@@ -114,7 +118,6 @@ class replica final : public upper_level {
   void declare_local(slot s, peer_key p);
   /// Slots of endpoints in the index of `r` overlapping `topic`, in slot order.
   const std::vector<slot>& overlapping(role r, const term& topic);
-  void flush();
 
   replica_output& out_;
   root_port* port_ = nullptr;

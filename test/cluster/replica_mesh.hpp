@@ -75,6 +75,8 @@ class replica_mesh {
     up_.insert({b, a});
     nodes_[a]->level->peer_up(key(b));
     nodes_[b]->level->peer_up(key(a));
+    nodes_[a]->level->deliver_events();
+    nodes_[b]->level->deliver_events();
   }
   /// The link breaks: both sides see the other lost; queued traffic is gone.
   void cut(std::size_t a, std::size_t b, const term& why_a_sees, const term& why_b_sees) {
@@ -86,6 +88,8 @@ class replica_mesh {
     nodes_[b]->declares_in.erase(a);
     nodes_[a]->level->peer_down(key(b), why_a_sees);
     nodes_[b]->level->peer_down(key(a), why_b_sees);
+    nodes_[a]->level->deliver_events();
+    nodes_[b]->level->deliver_events();
   }
 
   void run() {
@@ -128,6 +132,7 @@ class replica_mesh {
           case wire_op::kind::ack: nodes_[to]->level->peer_ack(key(from), op.n); break;
         }
       }
+      nodes_[to]->level->deliver_events();
       if (declares > 0) {
         auto& seen = nodes_[to]->declares_in[from];
         seen += declares;
