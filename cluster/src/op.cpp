@@ -242,11 +242,34 @@ op_reader::op_reader(std::span<const std::byte> payload, const decode_limits& li
   if (payload.size() == 1) throw protocol_error("session payload holds no op");
 }
 
+namespace {
+/// Does the payload hold `head` at `offset`?
+template <std::size_t N>
+bool starts_with(std::span<const std::byte> payload, std::size_t offset,
+                 const std::array<std::byte, N>& head) {
+  return payload.size() - offset > N &&
+         std::equal(head.begin(), head.end(), payload.begin() + static_cast<std::ptrdiff_t>(offset));
+}
+}  // namespace
+
 std::optional<op> op_reader::next() {
   if (offset_ == payload_.size()) return std::nullopt;
   const std::size_t start = offset_;
   ++count_;
   try {
+    // The hot path: msg(BODY) and fb(BODY) decode their body alone, with no
+    // record built around it (the same bytes, the same checks).
+    const bool is_msg = starts_with(payload_, offset_, msg_head);
+    if (is_msg || starts_with(payload_, offset_, fb_head)) {
+      offset_ += is_msg ? msg_head.size() : fb_head.size();
+      term body = decode_item(payload_, offset_, limits_, 1);
+      if (!body.is_concrete())
+        throw protocol_error(fmt::format(
+            "{}: field 1 (BODY) must not hold a wildcard or a capture, got {}",
+            is_msg ? "msg" : "fb", body.to_string()));
+      if (is_msg) return ops::msg{std::move(body)};
+      return ops::fb{std::move(body)};
+    }
     const term t = decode_item(payload_, offset_, limits_);
     return op_from_term(t);
   } catch (const decode_error& e) {

@@ -209,18 +209,20 @@ class reader {
     return t;
   }
 
-  // One term from the current position (no version byte).
-  term item() {
+  // One term from the current position (no version byte), inside
+  // `enclosing` compounds already open (they count against max_depth).
+  term item(std::size_t enclosing = 0) {
     // Open compounds, innermost last. The items of all of them share one
     // vector, so memory stays linear in the input however the counts nest.
+    // In place for the usual small term: a decode allocates only its nodes.
     struct frame {
       kind k;
       term label;
       std::size_t count;  // items expected
       std::size_t base;   // index of the first item in `items`
     };
-    std::vector<frame> open;
-    std::vector<term> items;
+    boost::container::small_vector<frame, 8> open;
+    boost::container::small_vector<term, 16> items;
 
     for (;;) {
       const std::size_t at = pos_;
@@ -248,7 +250,7 @@ class reader {
           break;
         case major_sequence:
         case major_record: {
-          if (open.size() >= limits_.max_depth)
+          if (open.size() + enclosing >= limits_.max_depth)
             fail(at, fmt::format("nesting deeper than {} (max_depth)", limits_.max_depth));
           const bool is_record = tag >> 5 == major_record;
           std::size_t count;
@@ -276,7 +278,7 @@ class reader {
         items.push_back(std::move(t));
         frame& f = open.back();
         if (items.size() - f.base < f.count) break;
-        auto fields = std::span<const term>(items).subspan(f.base);
+        auto fields = std::span<const term>(items.data(), items.size()).subspan(f.base);
         t = f.k == kind::record ? term::record(f.label, fields) : term::sequence(fields);
         items.resize(f.base);
         open.pop_back();
@@ -443,12 +445,12 @@ term decode(std::span<const std::byte> in, const decode_limits& limits) {
 }
 
 term decode_item(std::span<const std::byte> in, std::size_t& offset,
-                 const decode_limits& limits) {
+                 const decode_limits& limits, std::size_t enclosing) {
   if (offset > in.size())
     throw std::out_of_range(fmt::format("decode_item: offset {} is beyond the input ({} bytes)",
                                         offset, in.size()));
   reader r(in, limits, offset);
-  term t = r.item();
+  term t = r.item(enclosing);
   offset = r.pos();
   return t;
 }

@@ -63,8 +63,10 @@ void encode_item(const term& t, std::vector<std::byte>& out);
 /// advances `offset` past it; bytes after it are left for the caller. Errors
 /// are decode_error with offsets into `in`; `offset` is then unchanged.
 /// max_size bounds in.size(), as for decode(). Throws std::out_of_range if
-/// offset > in.size().
+/// offset > in.size(). `enclosing`: compounds the caller has already read
+/// around this item (a record header it parsed itself); they count against
+/// max_depth.
 term decode_item(std::span<const std::byte> in, std::size_t& offset,
-                 const decode_limits& limits = {});
+                 const decode_limits& limits = {}, std::size_t enclosing = 0);
 
 }  // namespace agora
