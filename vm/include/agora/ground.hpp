@@ -43,6 +43,11 @@ struct ground_config {
   std::string name = "ground";
   std::size_t threads = 0;     // CAF scheduler threads for nested VMs; 0: one per core
   std::size_t io_threads = 1;  // threads running the io_context (and the ground VM, on a strand)
+  /// An I/O thread with nothing to do polls this long before it sleeps, so
+  /// that a quick answer (a reply over a cluster link, a TCP peer's next
+  /// request) is taken without a wake-up; 0 sleeps at once. The price is
+  /// CPU time after each burst of work: at most this much per burst.
+  std::chrono::microseconds busy_poll{50};
   std::chrono::milliseconds shutdown_timeout{5000};
   bool handle_signals = true;  // SIGINT and SIGTERM start an orderly shutdown
   std::size_t events_per_slice = 1000;
