@@ -158,7 +158,12 @@ struct ground::impl {
       if (io.poll() > 0) continue;
       const auto until = clock::now() + spin;
       bool ran = false;
-      while (!ran && clock::now() < until && !io.stopped()) ran = io.poll() > 0;
+      // Yielding between polls: a thread this one keeps from its CPU (the
+      // peer it waits for, on a busy machine) runs first.
+      while (!ran && clock::now() < until && !io.stopped()) {
+        std::this_thread::yield();
+        ran = io.poll() > 0;
+      }
       if (ran) continue;
       if (io.run_one() == 0) return;  // stopped, or out of work for good
     }
