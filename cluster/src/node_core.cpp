@@ -154,11 +154,14 @@ std::string node_core::start() {
   if (started_) throw std::logic_error("node_core::start called twice");
   started_ = true;
   net_.start(*this);
-  if (config_.role == node_role::member) address_ = net_.listen(config_.listen);
+  if (config_.role == node_role::member) {
+    address_ = net_.listen(config_.listen);
+    advertised_ = config_.advertise.empty() ? address_ : config_.advertise;
+  }
   const auto now = env_.now();
   last_tick_ = now;
   for (const auto& s : config_.seeds)
-    if (s != address_) seeds_.push_back({s, 0, now, config_.reconnect_min});
+    if (s != address_ && s != advertised_) seeds_.push_back({s, 0, now, config_.reconnect_min});
   dial_due();
   return address_;
 }
@@ -258,7 +261,7 @@ node_core::link* node_core::by_peer(peer_key p) {
 
 node_identity node_core::identity() const {
   return {static_cast<std::int64_t>(config_.id), static_cast<std::int64_t>(incarnation_),
-          config_.role, config_.role == node_role::member ? address_ : std::string()};
+          config_.role, config_.role == node_role::member ? advertised_ : std::string()};
 }
 
 namespace {
@@ -694,7 +697,7 @@ std::vector<member_info> node_core::member_list() const {
   std::vector<member_info> list;
   if (config_.role == node_role::member)
     list.push_back({static_cast<std::int64_t>(config_.id), static_cast<std::int64_t>(incarnation_),
-                    address_, member_state::up});
+                    advertised_, member_state::up});
   for (const auto& [id, m] : members_)
     if (!m.address.empty())
       list.push_back({static_cast<std::int64_t>(m.id), static_cast<std::int64_t>(m.inc), m.address,

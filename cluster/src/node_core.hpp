@@ -57,7 +57,8 @@ class node_core final : public transport_events, private replica_output {
   node_core(const node_core&) = delete;
   node_core& operator=(const node_core&) = delete;
 
-  /// Listens (members) and dials the seeds. Returns the bound address.
+  /// Listens (members) and dials the seeds. Returns the bound address (the
+  /// peers are told config.advertise instead, when set).
   std::string start();
   /// Called periodically (every tick_period()): heartbeats, deadlines,
   /// handshake timeouts, dialing. A late call is taken as local lag.
@@ -155,7 +156,8 @@ class node_core final : public transport_events, private replica_output {
   node_env& env_;
   std::shared_ptr<replica> replica_;
   std::unique_ptr<upper_level> ground_side_;
-  std::string address_;  // bound listening address
+  std::string address_;     // bound listening address
+  std::string advertised_;  // where peers reach us (config_.advertise, or address_)
 
   std::map<conn_id, std::unique_ptr<link>> links_;
   std::map<std::uint64_t, member> members_;  // by id, this node excluded

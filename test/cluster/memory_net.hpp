@@ -168,6 +168,15 @@ class memory_net {
 
   clock::duration latency = 100us;
 
+  /// Connections to `address` reach whoever listens on `target` (a proxy
+  /// or a forwarded port in front of a node).
+  void alias(std::string address, std::string target) { aliases_[std::move(address)] = std::move(target); }
+  /// How many times any node dialed `address`.
+  unsigned dials(const std::string& address) const {
+    auto it = dials_.find(address);
+    return it == dials_.end() ? 0 : it->second;
+  }
+
   // ---- used by memory_transport ----
   void at_time(time t, std::function<void()> f) { events_.push({t, ++seq_, std::move(f)}); }
   /// Runs f for node i now, or when it resumes; never once it crashed.
@@ -189,6 +198,8 @@ class memory_net {
     }, latency);
   }
   std::map<std::string, std::size_t> listeners_;
+  std::map<std::string, std::string> aliases_;
+  std::map<std::string, unsigned> dials_;
   conn_id next_conn_ = 1;
 
  private:
@@ -232,9 +243,12 @@ inline std::string memory_transport::listen(const std::string& address) {
   return address;
 }
 
-inline conn_id memory_transport::connect(const std::string& address) {
+inline conn_id memory_transport::connect(const std::string& dialed) {
   const conn_id mine = net_.next_conn_++;
   conns_[mine] = {0, 0, false};
+  ++net_.dials_[dialed];
+  const auto alias = net_.aliases_.find(dialed);
+  const std::string& address = alias == net_.aliases_.end() ? dialed : alias->second;
   auto it = net_.listeners_.find(address);
   const std::size_t self = node_;
   if (it == net_.listeners_.end() || net_.at(it->second).crashed ||

@@ -239,6 +239,29 @@ TEST_CASE("link counters: a message crosses only to nodes with a matching subscr
   CHECK(s.links[1].counters.messages_out == 0);
 }
 
+TEST_CASE("a node is dialed at the address it advertises, also when its peers redial it") {
+  memory_net net;
+  net.alias("mem:20002", "mem:2");  // a proxy in front of node 2
+  auto a = net.add(1);
+  auto b = net.add(2, {"mem:1"}, [](node_config& c) { c.advertise = "mem:20002"; });
+  auto la = new_log();
+  net.vm(a).spawn(member_watch(1, la));
+  net.vm(b).spawn(member_watch(2, new_log()));
+  net.run_for(100ms);
+  auto s = net.core(a).status();
+  REQUIRE(s.members.size() == 2);
+  CHECK(s.members[1].id == 2);
+  CHECK(s.members[1].address == "mem:20002");
+  CHECK(net.core(b).status().members[1].address == "mem:20002");  // its own entry too
+  CHECK(net.dials("mem:20002") == 0);  // node 2 dialed node 1 so far
+
+  net.cut(a, b);
+  net.run_for(2s);
+  CHECK(*la == std::vector<std::string>{"+2", "-2 node_lost(2)", "+2"});
+  CHECK(net.dials("mem:20002") >= 1);  // node 1 redialed node 2 where it advertises
+  CHECK(net.dials("mem:2") == 0);      // and never where it listens
+}
+
 TEST_CASE("a cut link: both sides see node_lost and link again") {
   memory_net net;
   auto a = net.add(1);
