@@ -525,8 +525,7 @@ void node_core::session_frame(link& l, std::span<const std::byte> frame) {
 void node_core::apply(link&, ops::welcome&) { throw protocol_error("welcome after the handshake"); }
 void node_core::apply(link& l, ops::members& o) {
   if (l.peer_client || config_.role == node_role::client) return;
-  for (const auto& m : o.list)
-    learn(static_cast<std::uint64_t>(m.id), static_cast<std::uint64_t>(m.incarnation), m.address);
+  for (const auto& m : o.list) learn(m);
 }
 void node_core::apply(link& l, ops::declare& o) {
   require_member(l, "declare");
@@ -658,9 +657,15 @@ clock::duration node_core::jittered(clock::duration d) {
   return d / 2 + d * static_cast<int>(b[0]) / 255;
 }
 
-void node_core::learn(std::uint64_t id, std::uint64_t inc, const std::string& address) {
+void node_core::learn(const member_info& info) {
+  const auto id = static_cast<std::uint64_t>(info.id);
+  const auto inc = static_cast<std::uint64_t>(info.incarnation);
+  const std::string& address = info.address;
   if (id == config_.id) {
-    if (inc != incarnation_)
+    // A peer may still list this node's predecessor (an older incarnation,
+    // lost or left) — after a restart it does: that is history. A newer
+    // incarnation, or another one said to be up, is another process.
+    if (inc > incarnation_ || (inc != incarnation_ && info.state == member_state::up))
       log(log_level::error, fmt::format("another process claims this node's id {} (incarnation {}, at {})",
                                id, inc, address));
     return;

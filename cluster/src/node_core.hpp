@@ -134,7 +134,8 @@ class node_core final : public transport_events, private replica_output {
   /// The connection is gone: its link is forgotten, redials are scheduled.
   void forget(conn_id c);
   clock::duration jittered(clock::duration d);
-  void learn(std::uint64_t id, std::uint64_t inc, const std::string& address);
+  /// A member a peer told of (its id, incarnation, state and address).
+  void learn(const member_info& m);
   std::vector<member_info> member_list() const;
   void gossip_member(const member& m);
   void dial_due();

@@ -182,6 +182,9 @@ TEST_CASE("a restarted node is a new incarnation; the old one's endpoints are wi
   net.run_for(1s);
   CHECK(*la == std::vector<std::string>{"+2", "-2 node_lost(2)", "+2"});
   CHECK(net.core(a).status().members[1].incarnation > first);
+  // Node 1 still lists the old incarnation (lost) when it welcomes the new
+  // one: its predecessor, not another process with its id.
+  for (const auto& line : net.at(b2).logs) CHECK_MESSAGE(line.find("another process claims") == std::string::npos, line);
 }
 
 TEST_CASE("a duplicate node id is refused with a clear error on both sides") {
