@@ -97,6 +97,7 @@ struct node_core::seed_state {
   conn_id conn = 0;
   clock::time_point next_dial{};
   clock::duration backoff{};
+  std::uint64_t member = 0;  // the member it led to (0: none yet)
 };
 
 class node_core::ground_link final : public upper_level {
@@ -484,7 +485,10 @@ void node_core::link_up(link& l) {
     return;
   }
   for (auto& s : seeds_)
-    if (s.conn == l.conn) s.conn = 0;
+    if (s.conn == l.conn) {
+      s.conn = 0;
+      s.member = l.peer_id;
+    }
   auto& m = members_[l.peer_id];
   m.id = l.peer_id;
   m.inc = l.peer_inc;
@@ -742,8 +746,11 @@ void node_core::dial_due() {
   }
   for (auto& s : seeds_) {
     if (s.conn || s.next_dial > now) continue;
-    // A seed that is a known member is dialed as one.
-    const bool known = std::any_of(members_.begin(), members_.end(),
+    // A seed that is a known member is dialed as one: one at the member's
+    // address, or one that led to a member (a name, a proxy, a forwarded
+    // port for a member that advertises another address).
+    const bool known = members_.contains(s.member) ||
+                       std::any_of(members_.begin(), members_.end(),
                                    [&](const auto& kv) { return kv.second.address == s.address; });
     if (known) continue;
     if (config_.role == node_role::client &&

@@ -265,6 +265,23 @@ TEST_CASE("a node is dialed at the address it advertises, also when its peers re
   CHECK(net.dials("mem:2") == 0);      // and never where it listens
 }
 
+TEST_CASE("a seed known by another address than the member's is not dialed again once linked") {
+  memory_net net;
+  net.alias("mem:20001", "mem:1");  // a name, a proxy, a forwarded port: node 1 does not advertise it
+  auto a = net.add(1);
+  auto b = net.add(2, {"mem:20001"});
+  net.run_for(5s);
+  CHECK(up_links(net.core(a)) == 1);
+  CHECK(net.dials("mem:20001") == 1);
+  for (const auto& line : net.at(b).logs) CHECK_MESSAGE(line.find("refused") == std::string::npos, line);
+  for (const auto& line : net.at(a).logs) CHECK_MESSAGE(line.find("already linked") == std::string::npos, line);
+
+  // Lost, node 1 is redialed as the member it is, where it advertises itself.
+  net.cut(a, b);
+  net.run_for(2s);
+  CHECK(up_links(net.core(b)) == 1);
+}
+
 TEST_CASE("a cut link: both sides see node_lost and link again") {
   memory_net net;
   auto a = net.add(1);
