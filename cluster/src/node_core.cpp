@@ -79,7 +79,8 @@ struct node_core::link {
   std::optional<term> bye;  // the peer left in order, with this reason
   link_counters counters;
   std::int64_t rtt_us = -1;
-  std::optional<clock::time_point> congested_since;
+  std::size_t queued = 0;  // bytes in the send queue when last seen
+  std::optional<clock::time_point> congested_since;  // above send_queue_high since
 };
 
 struct node_core::member {
@@ -191,7 +192,10 @@ void node_core::tick() {
         if (now - l.since > config_.handshake_timeout) expired.push_back(&l);
         break;
       case link::phase::up:
-        if (now - l.last_rx > config_.deadline) {
+        // The send queue is judged here as well as on_sent: a peer that
+        // reads nothing more completes no write, so no on_sent comes.
+        note_queue(l, net_.queued(c));
+        if (now - l.last_rx > config_.deadline || too_slow(l)) {
           expired.push_back(&l);
         } else if (now - l.last_tx >= config_.heartbeat || now - l.last_ping >= 5 * config_.heartbeat) {
           // Idle links ping to show they live; busy ones now and then, so
@@ -199,26 +203,21 @@ void node_core::tick() {
           put(l, ops::ping{micros(now)});
           l.last_ping = now;
         }
-        if (l.congested_since && now - *l.congested_since > config_.too_slow_after)
-          expired.push_back(&l);
         break;
       case link::phase::closing:
         break;
     }
   }
   for (link* l : expired) {
-    if (l->at == link::phase::up && l->congested_since &&
-        now - *l->congested_since > config_.too_slow_after) {
-      drop(*l, rec("too_slow", fmt::format("send queue above {} bytes for {} ms",
-                                          config_.send_queue_high, millis(now - *l->congested_since))),
-           "too slow");
-    } else if (l->at == link::phase::up) {
+    if (l->at != link::phase::up) {
+      note_failed_handshake(*l, "handshake timed out");
+      drop(*l, sym("timeout"), "handshake timed out");
+    } else if (auto why = too_slow(*l)) {
+      drop(*l, rec("too_slow", *why), "too slow");
+    } else {
       drop(*l, node_lost(l->peer_id),
            fmt::format("silent for {} ms (deadline {} ms)", millis(now - l->last_rx),
                        config_.deadline.count()));
-    } else {
-      note_failed_handshake(*l, "handshake timed out");
-      drop(*l, sym("timeout"), "handshake timed out");
     }
   }
   dial_due();
@@ -335,17 +334,31 @@ void node_core::on_frame(conn_id c, std::span<const std::byte> frame) {
 void node_core::on_sent(conn_id c, std::size_t queued) {
   link* l = find(c);
   if (!l) return;
-  if (queued > config_.send_queue_max && l->at == link::phase::up) {
-    drop(*l, rec("too_slow", fmt::format("send queue of {} bytes exceeds {}", queued, config_.send_queue_max)),
-         "too slow");
+  note_queue(*l, queued);
+  if (l->at == link::phase::up && l->queued > config_.send_queue_max) {
+    drop(*l, rec("too_slow", *too_slow(*l)), "too slow");
     return;
   }
-  if (queued > config_.send_queue_high) {
-    if (!l->congested_since) l->congested_since = env_.now();
-  } else {
-    l->congested_since.reset();
-  }
   check_congestion();
+}
+
+void node_core::note_queue(link& l, std::size_t queued) {
+  l.queued = queued;
+  if (queued > config_.send_queue_high) {
+    if (!l.congested_since) l.congested_since = env_.now();
+  } else {
+    l.congested_since.reset();
+  }
+}
+
+std::optional<std::string> node_core::too_slow(const link& l) {
+  if (l.queued > config_.send_queue_max)
+    return fmt::format("send queue of {} bytes exceeds {}", l.queued, config_.send_queue_max);
+  const auto now = env_.now();
+  if (l.congested_since && now - *l.congested_since > config_.too_slow_after)
+    return fmt::format("send queue above {} bytes for {} ms", config_.send_queue_high,
+                       millis(now - *l.congested_since));
+  return std::nullopt;
 }
 
 void node_core::on_closed(conn_id c, const term& why) {

@@ -149,6 +149,11 @@ class node_core final : public transport_events, private replica_output {
   void flush();
   void flush(link& l);
   void check_congestion();
+  /// Link l's send queue holds `queued` bytes now.
+  void note_queue(link& l, std::size_t queued);
+  /// Why l's peer is too slow (its send queue above send_queue_max, or above
+  /// send_queue_high for longer than too_slow_after), if it is.
+  std::optional<std::string> too_slow(const link& l);
   void log(log_level level, std::string line);
 
   node_config config_;

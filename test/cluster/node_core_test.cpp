@@ -282,6 +282,43 @@ TEST_CASE("a seed known by another address than the member's is not dialed again
   CHECK(up_links(net.core(b)) == 1);
 }
 
+TEST_CASE("a peer that stops reading is cut off as too slow, although no write to it completes") {
+  for (const bool over_max : {false, true}) {
+    CAPTURE(over_max);
+    memory_net net;
+    auto a = net.add(1, {}, [over_max](node_config& c) {
+      c.send_queue_high = 10'000;
+      c.send_queue_max = over_max ? 15'000 : 1'000'000;
+      c.too_slow_after = 1s;
+    });
+    // Node 2 never gives up on node 1 by itself (its pings still arrive).
+    auto b = net.add(2, {"mem:1"}, [](node_config& c) { c.deadline = 60s; });
+    auto got = new_log();
+    net.vm(b).spawn(actor<>{}.on_start([got](turn<>& t) {
+      t.at_cluster().subscribe("news(_, _)"_t, {.on_message = [got](turn<>&, const message& m) {
+                                 got->push_back(m.body().to_string());
+                               }});
+    }));
+    net.run_for(200ms);
+    REQUIRE(up_links(net.core(a)) == 1);
+    net.stop_reading(b);
+    net.vm(a).spawn(actor<>{}.on_start([](turn<>& t) {
+      for (int i = 0; i < 100; ++i) t.at_cluster().send(rec("news", i, std::string(200, 'x')));  // 20 KB
+    }));
+    // Above send_queue_max: cut off at the next tick. Above send_queue_high
+    // only: once it has been so for too_slow_after, not before.
+    net.run_for(over_max ? 100ms : 900ms);
+    CHECK(up_links(net.core(a)) == (over_max ? 0u : 1u));
+    net.run_for(300ms);
+    CHECK(up_links(net.core(a)) == 0);
+    const auto s = net.core(a).status();
+    REQUIRE(s.members.size() == 2);
+    CHECK(s.members[1].state == "lost");
+    CHECK(s.members[1].reason == "too slow");
+    CHECK(got->empty());
+  }
+}
+
 TEST_CASE("a cut link: both sides see node_lost and link again") {
   memory_net net;
   auto a = net.add(1);
