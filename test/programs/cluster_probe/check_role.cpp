@@ -82,12 +82,12 @@ actor_spec check_role(check_options o, output out) {
   return actor<check_state>{{.o = o, .out = std::move(out)}, "check"}.on_start([](turn<check_state>& t) {
     auto cluster = t.at_cluster();
     for (std::int64_t j = 0; j < t.state.o.subscribers; ++j)
-      cluster.subscribe("seq($from, $i)"_t,
+      cluster.subscribe("seq($from, $i, _)"_t,
                         {.on_message = [j](turn<check_state>& t, const message& m) {
                            count(t, static_cast<std::size_t>(j), m);
                          }});
     cluster.publish(rec("probe", t.state.o.id));
-    t.state.out(fmt::format("check {}: {} subscribers of seq(_, _)", t.state.o.id, t.state.o.subscribers));
+    t.state.out(fmt::format("check {}: {} subscribers of seq(_, _, _)", t.state.o.id, t.state.o.subscribers));
   });
 }
 

@@ -6,7 +6,7 @@
 //   agora-cluster-probe --id N --listen HOST:PORT [--advertise HOST:PORT] [--seed HOST:PORT]...
 //                       --secret-file F [--config node.toml] [--log-level L]
 //                       --role stream|check|idle [--count N] [--batch B] [--wait-peers P]
-//                       [--subscribers K] [--senders S]
+//                       [--payload BYTES] [--subscribers K] [--senders S]
 //
 // Prints "agora-cluster-probe N listening on HOST:PORT (incarnation I)",
 // then the node's log and the role's lines. Ends on SIGTERM/SIGINT.
@@ -62,6 +62,8 @@ int main(int argc, char** argv) {
   cli.add_option("--batch", stream.batch, "stream: numbers per turn")->check(CLI::Range(1, 1'000'000));
   cli.add_option("--wait-peers", stream.wait_peers, "stream: other probes to see before sending")
       ->check(CLI::Range(0, 1000));
+  cli.add_option("--payload", stream.payload, "stream: bytes of padding in each message")
+      ->check(CLI::Range(0, 1 << 20));
   cli.add_option("--subscribers", check.subscribers, "check: subscriber endpoints")->check(CLI::Range(1, 1000));
   cli.add_option("--senders", check.senders, "check: senders to hear to the end")->check(CLI::Range(1, 1000));
   CLI11_PARSE(cli, argc, argv);

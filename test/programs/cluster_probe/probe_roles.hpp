@@ -3,10 +3,12 @@
 // after its own endpoints, so a peer that sees probe(ID) knows that this
 // node's endpoints have reached it too (a link applies frames in order).
 //
-//   stream  publishes seq(ID, _); once it sees a subscriber flow and probe(_)
-//           of `wait_peers` other nodes, sends seq(ID, 0) .. seq(ID, count-1)
-//           at the cluster level, `batch` per turn; says "stream ID: sent N".
-//   check   `subscribers` subscriber endpoints of seq($from, $i) in one turn
+//   stream  publishes seq(ID, _, _); once it sees a subscriber flow and
+//           probe(_) of `wait_peers` other nodes, sends seq(ID, I, PAD) for I
+//           in 0 .. count-1 at the cluster level, `batch` per turn (PAD: a
+//           string of `payload` bytes); says "stream ID: peer N present" for
+//           each, and "stream ID: sent N" at the end.
+//   check   `subscribers` subscriber endpoints of seq($from, $i, _) in one turn
 //           (so they reach every peer together); checks, per subscriber and
 //           sender, that the numbers come in order without gaps from the
 //           first one; once every subscriber has had the last number
@@ -31,6 +33,7 @@ struct stream_options {
   std::int64_t count = 1000;
   std::int64_t batch = 100;
   std::int64_t wait_peers = 1;
+  std::int64_t payload = 0;
 };
 
 struct check_options {

@@ -37,7 +37,8 @@ void send_batch(turn<stream_state>& t, const message&) {
   auto& s = t.state;
   auto cluster = t.at_cluster();
   const std::int64_t end = std::min(s.o.count, s.next + s.o.batch);
-  for (; s.next < end; ++s.next) cluster.send(rec("seq", s.o.id, s.next));
+  const term pad(std::string(static_cast<std::size_t>(s.o.payload), 'x'));
+  for (; s.next < end; ++s.next) cluster.send(rec("seq", s.o.id, s.next, pad));
   if (s.next < s.o.count) t.send(next_batch(s.o.id));
   else s.out(fmt::format("stream {}: sent {}", s.o.id, s.o.count));
 }
@@ -51,13 +52,15 @@ actor_spec stream_role(stream_options o, output out) {
       .on_start([](turn<stream_state>& t) {
         auto cluster = t.at_cluster();
         const std::int64_t id = t.state.o.id;
-        cluster.publish(rec("seq", id, _), {.on_presence = [](turn<stream_state>& t, const presence&) {
+        cluster.publish(rec("seq", id, _, _), {.on_presence = [](turn<stream_state>& t, const presence&) {
                                               t.state.subscribed = true;
                                               maybe_start(t);
                                             }});
         cluster.subscribe("probe($n)"_t, {.on_presence = [](turn<stream_state>& t, const presence& p) {
                                             if (p["n"].as_int() == t.state.o.id) return;
                                             t.state.peers.insert(p["n"].as_int());
+                                            t.state.out(fmt::format("stream {}: peer {} present", t.state.o.id,
+                                                                    p["n"].as_int()));
                                             maybe_start(t);
                                           }});
         cluster.publish(rec("probe", id));
