@@ -66,7 +66,7 @@ TEST_CASE("two nodes link through a seed and see each other's presence") {
   CHECK(s.members[1].state == "up");
 }
 
-TEST_CASE("a node with another secret is refused; nothing of it reaches a VM") {
+TEST_CASE("a node with another secret is refused, and nothing of it reaches a VM") {
   memory_net net;
   auto a = net.add(1);
   auto b = net.add(2, {"mem:1"}, [](node_config& c) { c.secret.assign(32, std::byte{9}); });
@@ -167,7 +167,7 @@ TEST_CASE("orderly leave: peers see shutdown, not node_lost") {
   CHECK(s.members[1].state == "left");
 }
 
-TEST_CASE("a restarted node is a new incarnation; the old one's endpoints are withdrawn") {
+TEST_CASE("a restarted node is a new incarnation, and the old one's endpoints are withdrawn") {
   memory_net net;
   auto a = net.add(1);
   auto b = net.add(2, {"mem:1"});

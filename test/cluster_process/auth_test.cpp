@@ -10,7 +10,7 @@
 
 using namespace agora_test;
 
-TEST_CASE("wrong secret: refused with a clear message on both sides; the node never appears on the others") {
+TEST_CASE("wrong secret: refused with a clear message on both sides, and the node never appears on the others") {
   test_cluster c;
   INFO(c.logs());
   const auto& seed = c.start(1);
@@ -19,7 +19,7 @@ TEST_CASE("wrong secret: refused with a clear message on both sides; the node ne
   const auto mark1 = c.node(1).mark(), mark2 = c.node(2).mark();
 
   const auto other_secret = c.write("other-secret", random_secret_hex());
-  auto& stranger = c.start_with_secret(9, other_secret, {seed.address()});
+  auto& stranger = c.start(9, {seed.address()}, {"--secret-file", other_secret});
   // The dialer finds that the acceptor does not prove its secret...
   const auto dialer_side = stranger.wait_for("handshake with " + seed.address() + " failed: peer failed to prove the cluster secret", 10s);
   CHECK(dialer_side);

@@ -39,7 +39,7 @@ TEST_CASE("kill -9 of a node: each peer logs node_lost(ID) within 100 ms") {
   CHECK(s.members.at(2).state == "up");
 }
 
-TEST_CASE("SIGSTOP: peers log node_lost(ID) at the deadline (1 s); after SIGCONT the node rejoins by itself") {
+TEST_CASE("SIGSTOP: peers log node_lost(ID) at the deadline (1 s), and after SIGCONT the node rejoins by itself") {
   test_cluster c;
   INFO(c.logs());
   const auto& seed = c.start(1);

@@ -33,7 +33,7 @@ void attack_node_1(test_cluster& c, const std::string& bytes, bool end_stream, c
 
 }  // namespace
 
-TEST_CASE("garbage: a frame of random bytes ends that connection with a logged reason; the node serves on") {
+TEST_CASE("garbage: a frame of random bytes ends that connection with a logged reason, and the node serves on") {
   test_cluster c;
   INFO(c.logs());
   start_pair(c);
@@ -45,7 +45,7 @@ TEST_CASE("garbage: a frame of random bytes ends that connection with a logged r
   attack_node_1(c, length_prefix(100) + garbage, false, "");
 }
 
-TEST_CASE("oversized: a length of 4 GiB ends the connection at once (too_long); the node serves on") {
+TEST_CASE("oversized: a length of 4 GiB ends the connection at once (too_long), and the node serves on") {
   test_cluster c;
   INFO(c.logs());
   start_pair(c);
@@ -53,7 +53,7 @@ TEST_CASE("oversized: a length of 4 GiB ends the connection at once (too_long); 
                 "too_long(\"frame of 4294967295 bytes exceeds the limit of 4096 bytes\")");
 }
 
-TEST_CASE("oversized before authentication: a length of 4097 ends the connection (too_long); the node serves on") {
+TEST_CASE("oversized before authentication: a length of 4097 ends the connection (too_long), and the node serves on") {
   test_cluster c;
   INFO(c.logs());
   start_pair(c);
@@ -61,7 +61,7 @@ TEST_CASE("oversized before authentication: a length of 4097 ends the connection
                 "too_long(\"frame of 4097 bytes exceeds the limit of 4096 bytes\")");
 }
 
-TEST_CASE("truncated: a frame cut short by the end of the stream ends the connection (eof); the node serves on") {
+TEST_CASE("truncated: a frame cut short by the end of the stream ends the connection (eof), and the node serves on") {
   test_cluster c;
   INFO(c.logs());
   start_pair(c);

@@ -25,7 +25,7 @@ void check_lost_then_appeared(node_process& peer, std::uint64_t id, std::size_t 
 
 }  // namespace
 
-TEST_CASE("restart after kill -9 with the same id: a new, larger incarnation; the old one lost first") {
+TEST_CASE("restart after kill -9 with the same id: a new, larger incarnation, the old one lost first") {
   test_cluster c;
   INFO(c.logs());
   const auto& seed = c.start(1);

@@ -170,7 +170,7 @@ TEST_CASE("node config: the complete example in docs/NODE.md loads") {
   CHECK(s.config.seeds.size() == 2);
 }
 
-TEST_CASE("node config: the command line overrides the file; --seed replaces the file's seeds") {
+TEST_CASE("node config: the command line overrides the file, and --seed replaces the file's seeds") {
   node_toml t;
   const std::string text = std::string(node_toml::required) + "seeds = [\"127.0.0.1:7102\"]\nlog_level = \"warn\"\n";
   const auto other_secret = t.dir.write("other", std::string(80, 'b'));
@@ -194,7 +194,7 @@ TEST_CASE("node config: the command line overrides the file; --seed replaces the
   CHECK(kept.level == log_level::warn);
 }
 
-TEST_CASE("node config: --advertise overrides the file's advertise; a bad one is refused where it was given") {
+TEST_CASE("node config: --advertise overrides the file's advertise, and a bad one is refused where it was given") {
   node_toml t;
   const std::string text = std::string(node_toml::required) + "advertise = \"127.0.0.1:17101\"\n";
   CHECK(t.load(text).config.advertise == "127.0.0.1:17101");

@@ -23,6 +23,7 @@ struct link_report {
   std::string address;
   bool dialed = false;
   std::uint64_t incarnation = 0;
+  std::int64_t rtt_us = -1;
   std::uint64_t frames_out = 0, frames_in = 0, messages_out = 0, messages_in = 0;
 };
 
@@ -65,7 +66,8 @@ inline std::optional<status_report> query_status(const std::string& agora_node, 
     for (const auto& l : j.at("links"))
       s.links[l.at("peer").get<std::uint64_t>()] = {
           l.at("address").get<std::string>(),        l.at("dialed").get<bool>(),
-          l.at("incarnation").get<std::uint64_t>(),  l.at("frames_out").get<std::uint64_t>(),
+          l.at("incarnation").get<std::uint64_t>(),  l.at("rtt_us").get<std::int64_t>(),
+          l.at("frames_out").get<std::uint64_t>(),
           l.at("frames_in").get<std::uint64_t>(),    l.at("messages_out").get<std::uint64_t>(),
           l.at("messages_in").get<std::uint64_t>()};
     return s;

@@ -40,14 +40,10 @@ class test_cluster {
   std::string write(const std::string& name, const std::string& text) { return dir_.write(name, text, 0600); }
 
   /// agora-node --id ID --listen 127.0.0.1:0 --secret-file S [--seed A]... EXTRA...
+  /// (EXTRA's --listen or --secret-file, if any, instead of those).
   node_process& start(std::uint64_t id, const std::vector<std::string>& seeds = {},
                       std::vector<std::string> extra = {}) {
     return launch(id, AGORA_NODE_BIN, node_args(id, seeds, std::move(extra)));
-  }
-  /// The same with another secret file than the cluster's.
-  node_process& start_with_secret(std::uint64_t id, const std::string& secret_file,
-                                  const std::vector<std::string>& seeds) {
-    return launch(id, AGORA_NODE_BIN, node_args(id, seeds, {}, secret_file));
   }
 
   /// agora-cluster-probe with the same node arguments, then PROBE_ARGS
@@ -95,10 +91,11 @@ class test_cluster {
 
  private:
   std::vector<std::string> node_args(std::uint64_t id, const std::vector<std::string>& seeds,
-                                     std::vector<std::string> extra, const std::string& secret_file = {}) const {
-    std::vector<std::string> args{"--id",          std::to_string(id),
-                                  "--listen",      "127.0.0.1:0",
-                                  "--secret-file", secret_file.empty() ? secret_ : secret_file};
+                                     std::vector<std::string> extra) const {
+    std::vector<std::string> args{"--id", std::to_string(id)};
+    const auto given = [&](const char* flag) { return std::find(extra.begin(), extra.end(), flag) != extra.end(); };
+    if (!given("--listen")) args.insert(args.end(), {"--listen", "127.0.0.1:0"});
+    if (!given("--secret-file")) args.insert(args.end(), {"--secret-file", secret_});
     for (const auto& s : seeds) args.insert(args.end(), {"--seed", s});
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
