@@ -111,6 +111,8 @@ class child_process {
   }
 
   pid_t pid() const noexcept { return pid_; }
+  /// False once its stdout has ended (line() saw the end).
+  bool stdout_open() const noexcept { return out_ >= 0; }
 
   /// The next line of its stdout (without "\n"), or nullopt if none is
   /// complete within `timeout` or its stdout closed first.

@@ -19,10 +19,10 @@ namespace {
 std::string describe(const node_settings& s) {
   const auto& c = s.config;
   return fmt::format(
-      "cluster '{}', listen {}, seeds [{}], secret from {} ({} bytes), heartbeat {} ms, deadline {} "
+      "cluster '{}', listen {}, advertise {}, seeds [{}], secret from {} ({} bytes), heartbeat {} ms, deadline {} "
       "ms, handshake timeout {} ms, reconnect {}..{} ms, max frame {} bytes, send queue {}/{} bytes, "
       "too slow after {} ms, allow [{}], failed handshakes per minute {}, tls {}",
-      c.cluster, c.listen, fmt::join(c.seeds, ", "), s.secret_file, c.secret.size(), c.heartbeat.count(),
+      c.cluster, c.listen, c.advertise.empty() ? "(the address bound)" : c.advertise, fmt::join(c.seeds, ", "), s.secret_file, c.secret.size(), c.heartbeat.count(),
       c.deadline.count(), c.handshake_timeout.count(), c.reconnect_min.count(), c.reconnect_max.count(),
       c.max_frame, c.send_queue_high, c.send_queue_max, c.too_slow_after.count(), fmt::join(c.allow, ", "),
       c.failed_handshakes_per_minute, c.tls.enabled ? "on" : "off");

@@ -29,6 +29,10 @@ void apply(const node_overrides& o, node_settings& s, findings& found) {
     s.config.listen = *o.listen;
     origin["listen"] = "--listen";
   }
+  if (o.advertise) {
+    s.config.advertise = *o.advertise;
+    origin["advertise"] = "--advertise";
+  }
   if (!o.seeds.empty()) {
     s.config.seeds = o.seeds;
     origin["seeds"] = "--seed";
@@ -50,6 +54,7 @@ std::vector<std::string> settings_named_by(std::string_view problem) {
       {"id", {"id"}},
       {"cluster", {"cluster"}},
       {"listen", {"listen"}},
+      {"advertise", {"advertise"}},
       {"seed", {"seeds"}},
       {"secret", {"secret_file"}},
       {"heartbeat", {"timing.heartbeat_ms"}},

@@ -22,6 +22,7 @@ namespace agora::node_app {
 struct node_overrides {
   std::optional<std::uint64_t> id;              // --id
   std::optional<std::string> listen;            // --listen
+  std::optional<std::string> advertise;         // --advertise
   std::vector<std::string> seeds;               // --seed ...: when given, replace the file's
   std::optional<std::string> secret_file;       // --secret-file
   std::optional<log_level> level;               // --log-level

@@ -1,6 +1,6 @@
 // agora-node: a node of an agora cluster (docs/NODE.md).
-//   agora-node [--config node.toml] [--id N] [--listen HOST:PORT] [--seed HOST:PORT]...
-//              [--secret-file F] [--log-level debug|info|warn|error]
+//   agora-node [--config node.toml] [--id N] [--listen HOST:PORT] [--advertise HOST:PORT]
+//              [--seed HOST:PORT]... [--secret-file F] [--log-level debug|info|warn|error]
 //   agora-node status --connect HOST:PORT --secret-file F [--json] [--watch]
 //              [--interval SECONDS] [--timeout SECONDS]
 // Exit status: 0 after SIGTERM/SIGINT (status: once answered), 1 on a
@@ -35,11 +35,14 @@ int main(int argc, char** argv) {
   std::string config_file, log_level_name;
   node_overrides overrides;
   std::uint64_t id = 0;
-  std::string listen, secret_file;
+  std::string listen, advertise, secret_file;
   auto* config_opt = cli.add_option("--config", config_file, "the node's TOML configuration file");
   auto* id_opt = cli.add_option("--id", id, "node id (1 or more), unique in the cluster");
   auto* listen_opt =
       cli.add_option("--listen", listen, "HOST:PORT to listen on for other nodes (port 0: any)");
+  auto* advertise_opt = cli.add_option(
+      "--advertise", advertise,
+      "HOST:PORT the other nodes reach this one at (default: the address --listen bound)");
   cli.add_option("--seed", overrides.seeds,
                  "HOST:PORT of a member to dial first (repeatable; replaces the file's seeds)")
       ->allow_extra_args(false);  // one value per --seed
@@ -82,6 +85,7 @@ int main(int argc, char** argv) {
 
     if (*id_opt) overrides.id = id;
     if (*listen_opt) overrides.listen = listen;
+    if (*advertise_opt) overrides.advertise = advertise;
     if (*secret_opt) overrides.secret_file = secret_file;
     if (*level_opt) overrides.level = parse_log_level(log_level_name);
     node_settings settings;

@@ -18,8 +18,9 @@ namespace {
 
 using key_list = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 10> top_keys = {
-    "cluster", "id", "listen", "seeds", "secret_file", "allow", "log_level", "timing", "limits", "tls"};
+constexpr std::array<std::string_view, 11> top_keys = {
+    "cluster", "id", "listen", "advertise", "seeds", "secret_file", "allow", "log_level",
+    "timing",  "limits", "tls"};
 constexpr std::array<std::string_view, 5> timing_keys = {
     "heartbeat_ms", "deadline_ms", "handshake_timeout_ms", "reconnect_min_ms", "reconnect_max_ms"};
 constexpr std::array<std::string_view, 5> limits_keys = {
@@ -91,6 +92,8 @@ class file_reader {
         if (auto id = integer(v, "", key, 1, max_int)) c.id = static_cast<std::uint64_t>(*id);
       } else if (key == "listen") {
         set(c.listen, string(v, "", key));
+      } else if (key == "advertise") {
+        set(c.advertise, string(v, "", key));
       } else if (key == "seeds") {
         set(c.seeds, strings(v, "", key));
       } else if (key == "secret_file") {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "fields.hpp"
+
 namespace agora::cluster {
 
 namespace {
@@ -24,6 +26,11 @@ std::vector<std::string> validate(const node_config& c) {
   if (c.cluster.empty()) problems.push_back("cluster: the cluster name must not be empty");
   if (c.role == node_role::member && !is_address(c.listen))
     problems.push_back(fmt::format("listen: \"{}\" is not HOST:PORT", c.listen));
+  if (c.role == node_role::member && !c.advertise.empty())
+    if (auto why = address_problem(c.advertise))
+      problems.push_back(fmt::format("advertise: \"{}\": {}", c.advertise, *why));
+  if (c.role == node_role::client && !c.advertise.empty())
+    problems.push_back("advertise: a client has no address to advertise");
   for (const auto& s : c.seeds)
     if (!is_address(s)) problems.push_back(fmt::format("seed: \"{}\" is not HOST:PORT", s));
   if (c.role == node_role::client && c.seeds.size() != 1)

@@ -82,7 +82,8 @@ struct node_core::link {
   std::optional<term> bye;  // the peer left in order, with this reason
   link_counters counters;
   std::int64_t rtt_us = -1;
-  std::optional<clock::time_point> congested_since;
+  std::size_t queued = 0;  // bytes in the send queue when last seen
+  std::optional<clock::time_point> congested_since;  // above send_queue_high since
 };
 
 struct node_core::member {
@@ -100,6 +101,7 @@ struct node_core::seed_state {
   conn_id conn = 0;
   clock::time_point next_dial{};
   clock::duration backoff{};
+  std::uint64_t member = 0;  // the member it led to (0: none yet)
 };
 
 class node_core::ground_link final : public upper_level {
@@ -162,11 +164,14 @@ std::string node_core::start() {
   if (started_) throw std::logic_error("node_core::start called twice");
   started_ = true;
   net_.start(*this);
-  if (config_.role == node_role::member) address_ = net_.listen(config_.listen);
+  if (config_.role == node_role::member) {
+    address_ = net_.listen(config_.listen);
+    advertised_ = config_.advertise.empty() ? address_ : config_.advertise;
+  }
   const auto now = env_.now();
   last_tick_ = now;
   for (const auto& s : config_.seeds)
-    if (s != address_) seeds_.push_back({s, 0, now, config_.reconnect_min});
+    if (s != address_ && s != advertised_) seeds_.push_back({s, 0, now, config_.reconnect_min});
   dial_due();
   return address_;
 }
@@ -195,7 +200,10 @@ void node_core::tick() {
         if (now - l.since > config_.handshake_timeout) expired.push_back(&l);
         break;
       case link::phase::up:
-        if (now - l.last_rx > config_.deadline) {
+        // The send queue is judged here as well as on_sent: a peer that
+        // reads nothing more completes no write, so no on_sent comes.
+        note_queue(l, net_.queued(c));
+        if (now - l.last_rx > config_.deadline || too_slow(l)) {
           expired.push_back(&l);
         } else if (now - l.last_tx >= config_.heartbeat || now - l.last_ping >= 5 * config_.heartbeat) {
           // Idle links ping to show they live; busy ones now and then, so
@@ -203,26 +211,21 @@ void node_core::tick() {
           put(l, ops::ping{micros(now)});
           l.last_ping = now;
         }
-        if (l.congested_since && now - *l.congested_since > config_.too_slow_after)
-          expired.push_back(&l);
         break;
       case link::phase::closing:
         break;
     }
   }
   for (link* l : expired) {
-    if (l->at == link::phase::up && l->congested_since &&
-        now - *l->congested_since > config_.too_slow_after) {
-      drop(*l, rec("too_slow", fmt::format("send queue above {} bytes for {} ms",
-                                          config_.send_queue_high, millis(now - *l->congested_since))),
-           "too slow");
-    } else if (l->at == link::phase::up) {
+    if (l->at != link::phase::up) {
+      note_failed_handshake(*l, "handshake timed out");
+      drop(*l, sym("timeout"), "handshake timed out");
+    } else if (auto why = too_slow(*l)) {
+      drop(*l, rec("too_slow", *why), "too slow");
+    } else {
       drop(*l, node_lost(l->peer_id),
            fmt::format("silent for {} ms (deadline {} ms)", millis(now - l->last_rx),
                        config_.deadline.count()));
-    } else {
-      note_failed_handshake(*l, "handshake timed out");
-      drop(*l, sym("timeout"), "handshake timed out");
     }
   }
   dial_due();
@@ -266,7 +269,7 @@ node_core::link* node_core::by_peer(peer_key p) {
 
 node_identity node_core::identity() const {
   return {static_cast<std::int64_t>(config_.id), static_cast<std::int64_t>(incarnation_),
-          config_.role, config_.role == node_role::member ? address_ : std::string()};
+          config_.role, config_.role == node_role::member ? advertised_ : std::string()};
 }
 
 namespace {
@@ -339,12 +342,31 @@ void node_core::on_frame(conn_id c, std::span<const std::byte> frame) {
 void node_core::on_sent(conn_id c, std::size_t queued) {
   link* l = find(c);
   if (!l) return;
-  if (queued > config_.send_queue_max && l->at == link::phase::up) {
-    drop(*l, rec("too_slow", fmt::format("send queue of {} bytes exceeds {}", queued, config_.send_queue_max)),
-         "too slow");
+  note_queue(*l, queued);
+  if (l->at == link::phase::up && l->queued > config_.send_queue_max) {
+    drop(*l, rec("too_slow", *too_slow(*l)), "too slow");
     return;
   }
   check_congestion();
+}
+
+void node_core::note_queue(link& l, std::size_t queued) {
+  l.queued = queued;
+  if (queued > config_.send_queue_high) {
+    if (!l.congested_since) l.congested_since = env_.now();
+  } else {
+    l.congested_since.reset();
+  }
+}
+
+std::optional<std::string> node_core::too_slow(const link& l) {
+  if (l.queued > config_.send_queue_max)
+    return fmt::format("send queue of {} bytes exceeds {}", l.queued, config_.send_queue_max);
+  const auto now = env_.now();
+  if (l.congested_since && now - *l.congested_since > config_.too_slow_after)
+    return fmt::format("send queue above {} bytes for {} ms", config_.send_queue_high,
+                       millis(now - *l.congested_since));
+  return std::nullopt;
 }
 
 void node_core::on_closed(conn_id c, const term& why) {
@@ -484,7 +506,10 @@ void node_core::link_up(link& l) {
     return;
   }
   for (auto& s : seeds_)
-    if (s.conn == l.conn) s.conn = 0;
+    if (s.conn == l.conn) {
+      s.conn = 0;
+      s.member = l.peer_id;
+    }
   auto& m = members_[l.peer_id];
   m.id = l.peer_id;
   m.inc = l.peer_inc;
@@ -525,8 +550,7 @@ void node_core::session_frame(link& l, std::span<const std::byte> frame) {
 void node_core::apply(link&, ops::welcome&) { throw protocol_error("welcome after the handshake"); }
 void node_core::apply(link& l, ops::members& o) {
   if (l.peer_client || config_.role == node_role::client) return;
-  for (const auto& m : o.list)
-    learn(static_cast<std::uint64_t>(m.id), static_cast<std::uint64_t>(m.incarnation), m.address);
+  for (const auto& m : o.list) learn(m);
 }
 void node_core::apply(link& l, ops::declare& o) {
   require_member(l, "declare");
@@ -658,9 +682,15 @@ clock::duration node_core::jittered(clock::duration d) {
   return d / 2 + d * static_cast<int>(b[0]) / 255;
 }
 
-void node_core::learn(std::uint64_t id, std::uint64_t inc, const std::string& address) {
+void node_core::learn(const member_info& info) {
+  const auto id = static_cast<std::uint64_t>(info.id);
+  const auto inc = static_cast<std::uint64_t>(info.incarnation);
+  const std::string& address = info.address;
   if (id == config_.id) {
-    if (inc != incarnation_)
+    // A peer may still list this node's predecessor (an older incarnation,
+    // lost or left) — after a restart it does: that is history. A newer
+    // incarnation, or another one said to be up, is another process.
+    if (inc > incarnation_ || (inc != incarnation_ && info.state == member_state::up))
       log(log_level::error, fmt::format("another process claims this node's id {} (incarnation {}, at {})",
                                id, inc, address));
     return;
@@ -697,7 +727,7 @@ std::vector<member_info> node_core::member_list() const {
   std::vector<member_info> list;
   if (config_.role == node_role::member)
     list.push_back({static_cast<std::int64_t>(config_.id), static_cast<std::int64_t>(incarnation_),
-                    address_, member_state::up});
+                    advertised_, member_state::up});
   for (const auto& [id, m] : members_)
     if (!m.address.empty())
       list.push_back({static_cast<std::int64_t>(m.id), static_cast<std::int64_t>(m.inc), m.address,
@@ -737,8 +767,11 @@ void node_core::dial_due() {
   }
   for (auto& s : seeds_) {
     if (s.conn || s.next_dial > now) continue;
-    // A seed that is a known member is dialed as one.
-    const bool known = std::any_of(members_.begin(), members_.end(),
+    // A seed that is a known member is dialed as one: one at the member's
+    // address, or one that led to a member (a name, a proxy, a forwarded
+    // port for a member that advertises another address).
+    const bool known = members_.contains(s.member) ||
+                       std::any_of(members_.begin(), members_.end(),
                                    [&](const auto& kv) { return kv.second.address == s.address; });
     if (known) continue;
     if (config_.role == node_role::client &&
@@ -816,12 +849,8 @@ void node_core::check_congestion() {
   bool any = false;
   for (auto& [c, l] : links_) {
     if (l->at != link::phase::up) continue;
-    if (net_.queued(c) > config_.send_queue_high) {
-      any = true;
-      if (!l->congested_since) l->congested_since = env_.now();
-    } else {
-      l->congested_since.reset();
-    }
+    note_queue(*l, net_.queued(c));
+    any |= l->queued > config_.send_queue_high;
   }
   if (any != congested_) {
     // Back-pressure: while a link's send queue is above send_queue_high,

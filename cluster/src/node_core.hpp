@@ -58,7 +58,8 @@ class node_core final : public transport_events, private replica_output {
   node_core(const node_core&) = delete;
   node_core& operator=(const node_core&) = delete;
 
-  /// Listens (members) and dials the seeds. Returns the bound address.
+  /// Listens (members) and dials the seeds. Returns the bound address (the
+  /// peers are told config.advertise instead, when set).
   std::string start();
   /// Called periodically (every tick_period()): heartbeats, deadlines,
   /// handshake timeouts, dialing. A late call is taken as local lag.
@@ -134,7 +135,8 @@ class node_core final : public transport_events, private replica_output {
   /// The connection is gone: its link is forgotten, redials are scheduled.
   void forget(conn_id c);
   clock::duration jittered(clock::duration d);
-  void learn(std::uint64_t id, std::uint64_t inc, const std::string& address);
+  /// A member a peer told of (its id, incarnation, state and address).
+  void learn(const member_info& m);
   std::vector<member_info> member_list() const;
   void gossip_member(const member& m);
   void dial_due();
@@ -150,6 +152,11 @@ class node_core final : public transport_events, private replica_output {
   void flush();
   void flush(link& l);
   void check_congestion();
+  /// Link l's send queue holds `queued` bytes now.
+  void note_queue(link& l, std::size_t queued);
+  /// Why l's peer is too slow (its send queue above send_queue_max, or above
+  /// send_queue_high for longer than too_slow_after), if it is.
+  std::optional<std::string> too_slow(const link& l);
   void log(log_level level, std::string line);
 
   node_config config_;
@@ -159,7 +166,8 @@ class node_core final : public transport_events, private replica_output {
   std::shared_ptr<replica> replica_;
   std::unique_ptr<upper_level> ground_side_;
   root_port* root_ = nullptr;  // the ground's, between its start and stop
-  std::string address_;  // bound listening address
+  std::string address_;     // bound listening address
+  std::string advertised_;  // where peers reach us (config_.advertise, or address_)
 
   std::map<conn_id, std::unique_ptr<link>> links_;
   std::map<std::uint64_t, member> members_;  // by id, this node excluded

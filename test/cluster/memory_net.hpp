@@ -1,7 +1,8 @@
 // A deterministic in-memory network for node cores: a virtual clock, an
 // event queue ordered by (time, sequence), transports whose frames arrive
 // after a fixed latency, and faults — a crashed node (its connections reset),
-// a paused node (nothing delivered to it, no ticks, as SIGSTOP), a cut link.
+// a paused node (nothing delivered to it, no ticks, as SIGSTOP), a cut link,
+// a node that stops reading (what is sent to it stays queued at the sender).
 // Each node is a node_core under an agora::vm whose upper level it is.
 #pragma once
 
@@ -31,7 +32,10 @@ class memory_transport final : public transport {
   std::string listen(const std::string& address) override;
   conn_id connect(const std::string& address) override;
   void send(conn_id c, std::vector<std::byte> wire) override;
-  std::size_t queued(conn_id) const override { return backlog; }
+  std::size_t queued(conn_id c) const override {
+    auto it = conns_.find(c);
+    return backlog + (it == conns_.end() ? 0 : it->second.queued);
+  }
   void set_limits(conn_id c, const conn_limits& l) override { limits_[c] = l; }
   void close(conn_id c, bool flush) override;
   void stop() override;
@@ -41,6 +45,7 @@ class memory_transport final : public transport {
     std::size_t peer_node = 0;
     conn_id peer_conn = 0;
     bool open = true;
+    std::size_t queued = 0;  // bytes its peer does not read (memory_net::stop_reading)
   };
   std::map<conn_id, conn> conns_;
   std::map<conn_id, conn_limits> limits_;
@@ -68,6 +73,7 @@ class memory_net {
     bool crashed = false, paused = false;
     std::vector<bool> congestion;  // what on_congestion reported, in order
     void on_congestion(bool on) override { congestion.push_back(on); }
+    bool reading = true;  // false: what is sent to it stays queued at the sender
     std::vector<std::function<void()>> held;  // events that came while paused
 
     clock::time_point now() override { return net->now_; }
@@ -159,6 +165,10 @@ class memory_net {
     auto held = std::move(n.held);
     for (auto& f : held) at_time(now_, std::move(f));
   }
+  /// The node reads nothing more from its connections (but still sends and
+  /// ticks): whatever is sent to it from now on stays in the senders' send
+  /// queues, and no write of theirs to it completes (no on_sent).
+  void stop_reading(std::size_t i) { nodes_[i]->reading = false; }
   /// The connections between two nodes reset (both sides see it).
   void cut(std::size_t a, std::size_t b) {
     for (auto& [c, conn] : nodes_[a]->transport->conns_)
@@ -170,6 +180,15 @@ class memory_net {
   }
 
   clock::duration latency = 100us;
+
+  /// Connections to `address` reach whoever listens on `target` (a proxy
+  /// or a forwarded port in front of a node).
+  void alias(std::string address, std::string target) { aliases_[std::move(address)] = std::move(target); }
+  /// How many times any node dialed `address`.
+  unsigned dials(const std::string& address) const {
+    auto it = dials_.find(address);
+    return it == dials_.end() ? 0 : it->second;
+  }
 
   // ---- used by memory_transport ----
   void at_time(time t, std::function<void()> f) { events_.push({t, ++seq_, std::move(f)}); }
@@ -192,6 +211,8 @@ class memory_net {
     }, latency);
   }
   std::map<std::string, std::size_t> listeners_;
+  std::map<std::string, std::string> aliases_;
+  std::map<std::string, unsigned> dials_;
   conn_id next_conn_ = 1;
 
  private:
@@ -235,9 +256,12 @@ inline std::string memory_transport::listen(const std::string& address) {
   return address;
 }
 
-inline conn_id memory_transport::connect(const std::string& address) {
+inline conn_id memory_transport::connect(const std::string& dialed) {
   const conn_id mine = net_.next_conn_++;
   conns_[mine] = {0, 0, false};
+  ++net_.dials_[dialed];
+  const auto alias = net_.aliases_.find(dialed);
+  const std::string& address = alias == net_.aliases_.end() ? dialed : alias->second;
   auto it = net_.listeners_.find(address);
   const std::size_t self = node_;
   if (it == net_.listeners_.end() || net_.at(it->second).crashed ||
@@ -264,8 +288,13 @@ inline conn_id memory_transport::connect(const std::string& address) {
 inline void memory_transport::send(conn_id c, std::vector<std::byte> wire) {
   auto it = conns_.find(c);
   if (it == conns_.end() || !it->second.open) return;
-  const auto [peer, theirs, open] = it->second;
+  const auto [peer, theirs, open, queued] = it->second;
   (void)open;
+  (void)queued;
+  if (!net_.at(peer).reading) {
+    it->second.queued += wire.size();
+    return;
+  }
   net_.for_node(peer, [this, peer, theirs, wire = std::move(wire)] {
     auto& t = *net_.at(peer).transport;
     auto ct = t.conns_.find(theirs);

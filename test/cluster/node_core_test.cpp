@@ -66,7 +66,7 @@ TEST_CASE("two nodes link through a seed and see each other's presence") {
   CHECK(s.members[1].state == "up");
 }
 
-TEST_CASE("a node with another secret is refused; nothing of it reaches a VM") {
+TEST_CASE("a node with another secret is refused, and nothing of it reaches a VM") {
   memory_net net;
   auto a = net.add(1);
   auto b = net.add(2, {"mem:1"}, [](node_config& c) { c.secret.assign(32, std::byte{9}); });
@@ -167,7 +167,7 @@ TEST_CASE("orderly leave: peers see shutdown, not node_lost") {
   CHECK(s.members[1].state == "left");
 }
 
-TEST_CASE("a restarted node is a new incarnation; the old one's endpoints are withdrawn") {
+TEST_CASE("a restarted node is a new incarnation, and the old one's endpoints are withdrawn") {
   memory_net net;
   auto a = net.add(1);
   auto b = net.add(2, {"mem:1"});
@@ -182,6 +182,9 @@ TEST_CASE("a restarted node is a new incarnation; the old one's endpoints are wi
   net.run_for(1s);
   CHECK(*la == std::vector<std::string>{"+2", "-2 node_lost(2)", "+2"});
   CHECK(net.core(a).status().members[1].incarnation > first);
+  // Node 1 still lists the old incarnation (lost) when it welcomes the new
+  // one: its predecessor, not another process with its id.
+  for (const auto& line : net.at(b2).logs) CHECK_MESSAGE(line.find("another process claims") == std::string::npos, line);
 }
 
 TEST_CASE("a duplicate node id is refused with a clear error on both sides") {
@@ -237,6 +240,83 @@ TEST_CASE("link counters: a message crosses only to nodes with a matching subscr
   CHECK(s.links[0].counters.messages_out == 10);
   CHECK(s.links[1].peer == 3);
   CHECK(s.links[1].counters.messages_out == 0);
+}
+
+TEST_CASE("a node is dialed at the address it advertises, also when its peers redial it") {
+  memory_net net;
+  net.alias("mem:20002", "mem:2");  // a proxy in front of node 2
+  auto a = net.add(1);
+  auto b = net.add(2, {"mem:1"}, [](node_config& c) { c.advertise = "mem:20002"; });
+  auto la = new_log();
+  net.vm(a).spawn(member_watch(1, la));
+  net.vm(b).spawn(member_watch(2, new_log()));
+  net.run_for(100ms);
+  auto s = net.core(a).status();
+  REQUIRE(s.members.size() == 2);
+  CHECK(s.members[1].id == 2);
+  CHECK(s.members[1].address == "mem:20002");
+  CHECK(net.core(b).status().members[1].address == "mem:20002");  // its own entry too
+  CHECK(net.dials("mem:20002") == 0);  // node 2 dialed node 1 so far
+
+  net.cut(a, b);
+  net.run_for(2s);
+  CHECK(*la == std::vector<std::string>{"+2", "-2 node_lost(2)", "+2"});
+  CHECK(net.dials("mem:20002") >= 1);  // node 1 redialed node 2 where it advertises
+  CHECK(net.dials("mem:2") == 0);      // and never where it listens
+}
+
+TEST_CASE("a seed known by another address than the member's is not dialed again once linked") {
+  memory_net net;
+  net.alias("mem:20001", "mem:1");  // a name, a proxy, a forwarded port: node 1 does not advertise it
+  auto a = net.add(1);
+  auto b = net.add(2, {"mem:20001"});
+  net.run_for(5s);
+  CHECK(up_links(net.core(a)) == 1);
+  CHECK(net.dials("mem:20001") == 1);
+  for (const auto& line : net.at(b).logs) CHECK_MESSAGE(line.find("refused") == std::string::npos, line);
+  for (const auto& line : net.at(a).logs) CHECK_MESSAGE(line.find("already linked") == std::string::npos, line);
+
+  // Lost, node 1 is redialed as the member it is, where it advertises itself.
+  net.cut(a, b);
+  net.run_for(2s);
+  CHECK(up_links(net.core(b)) == 1);
+}
+
+TEST_CASE("a peer that stops reading is cut off as too slow, although no write to it completes") {
+  for (const bool over_max : {false, true}) {
+    CAPTURE(over_max);
+    memory_net net;
+    auto a = net.add(1, {}, [over_max](node_config& c) {
+      c.send_queue_high = 10'000;
+      c.send_queue_max = over_max ? 15'000 : 1'000'000;
+      c.too_slow_after = 1s;
+    });
+    // Node 2 never gives up on node 1 by itself (its pings still arrive).
+    auto b = net.add(2, {"mem:1"}, [](node_config& c) { c.deadline = 60s; });
+    auto got = new_log();
+    net.vm(b).spawn(actor<>{}.on_start([got](turn<>& t) {
+      t.at_cluster().subscribe("news(_, _)"_t, {.on_message = [got](turn<>&, const message& m) {
+                                 got->push_back(m.body().to_string());
+                               }});
+    }));
+    net.run_for(200ms);
+    REQUIRE(up_links(net.core(a)) == 1);
+    net.stop_reading(b);
+    net.vm(a).spawn(actor<>{}.on_start([](turn<>& t) {
+      for (int i = 0; i < 100; ++i) t.at_cluster().send(rec("news", i, std::string(200, 'x')));  // 20 KB
+    }));
+    // Above send_queue_max: cut off at the next tick. Above send_queue_high
+    // only: once it has been so for too_slow_after, not before.
+    net.run_for(over_max ? 100ms : 900ms);
+    CHECK(up_links(net.core(a)) == (over_max ? 0u : 1u));
+    net.run_for(300ms);
+    CHECK(up_links(net.core(a)) == 0);
+    const auto s = net.core(a).status();
+    REQUIRE(s.members.size() == 2);
+    CHECK(s.members[1].state == "lost");
+    CHECK(s.members[1].reason == "too slow");
+    CHECK(got->empty());
+  }
 }
 
 TEST_CASE("a cut link: both sides see node_lost and link again") {

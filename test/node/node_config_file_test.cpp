@@ -71,6 +71,7 @@ TEST_CASE("node config: with no file, the flags and the defaults make the config
   const agora::cluster::node_config defaults;
   CHECK(s.config.id == 7);
   CHECK(s.config.listen == "127.0.0.1:7101");
+  CHECK(s.config.advertise.empty());
   CHECK(s.config.secret.size() == 32);
   CHECK(s.secret_file == secret);
   CHECK(s.level == log_level::info);
@@ -97,6 +98,7 @@ TEST_CASE("node config: every key of the layout reaches its field") {
 cluster = "prod"
 id = 12
 listen = "10.0.0.1:7000"
+advertise = "gateway.example:17000"
 seeds = ["10.0.0.2:7000", "node-3.example:7000"]
 secret_file = "secret"
 allow = ["10.0.0.2", "::1"]
@@ -126,6 +128,7 @@ ca = "ca.crt"
   CHECK(c.cluster == "prod");
   CHECK(c.id == 12);
   CHECK(c.listen == "10.0.0.1:7000");
+  CHECK(c.advertise == "gateway.example:17000");
   CHECK(c.seeds == std::vector<std::string>{"10.0.0.2:7000", "node-3.example:7000"});
   CHECK(s.secret_file == t.secret);  // relative to the file's directory
   CHECK(c.allow == std::vector<std::string>{"10.0.0.2", "::1"});
@@ -167,7 +170,7 @@ TEST_CASE("node config: the complete example in docs/NODE.md loads") {
   CHECK(s.config.seeds.size() == 2);
 }
 
-TEST_CASE("node config: the command line overrides the file; --seed replaces the file's seeds") {
+TEST_CASE("node config: the command line overrides the file, and --seed replaces the file's seeds") {
   node_toml t;
   const std::string text = std::string(node_toml::required) + "seeds = [\"127.0.0.1:7102\"]\nlog_level = \"warn\"\n";
   const auto other_secret = t.dir.write("other", std::string(80, 'b'));
@@ -189,6 +192,21 @@ TEST_CASE("node config: the command line overrides the file; --seed replaces the
   CHECK(kept.config.id == 1);
   CHECK(kept.config.seeds == std::vector<std::string>{"127.0.0.1:7102"});
   CHECK(kept.level == log_level::warn);
+}
+
+TEST_CASE("node config: --advertise overrides the file's advertise, and a bad one is refused where it was given") {
+  node_toml t;
+  const std::string text = std::string(node_toml::required) + "advertise = \"127.0.0.1:17101\"\n";
+  CHECK(t.load(text).config.advertise == "127.0.0.1:17101");
+  node_overrides o;
+  o.advertise = "[::1]:17102";
+  CHECK(t.load(text, o).config.advertise == "[::1]:17102");
+
+  CHECK(t.problem(std::string(node_toml::required) + "advertise = \"127.0.0.1:0\"\n") ==
+        t.file + ":4: key 'advertise': advertise: \"127.0.0.1:0\": has a port that is not a number from 1 to 65535");
+  o.advertise = "nowhere";
+  CHECK(t.problem(node_toml::required, o) ==
+        "--advertise: advertise: \"nowhere\": is not \"host:port\" (no ':')");
 }
 
 TEST_CASE("node config: an empty file or one with comments only leaves everything to flags and defaults") {
@@ -231,7 +249,8 @@ TEST_CASE("node config: an unknown key is refused, listing the keys that exist")
   node_toml t;
   auto p = t.problem(std::string(node_toml::required) + "colour = \"blue\"\n");
   CHECK(contains(p, t.file + ":4: unknown key 'colour' at the top level"));
-  CHECK(contains(p, "(the keys there: cluster, id, listen, seeds, secret_file, allow, log_level, timing, limits, tls)"));
+  CHECK(contains(p, "(the keys there: cluster, id, listen, advertise, seeds, secret_file, allow, log_level, timing, "
+                    "limits, tls)"));
 
   p = t.problem(std::string(node_toml::required) + "[timing]\nheartbeat = 100\n");
   CHECK(contains(p, t.file + ":5: unknown key 'heartbeat' in [timing]"));

@@ -28,6 +28,10 @@ struct node_config {
   std::string cluster = "agora";    // nodes of another cluster are refused
   node_role role = node_role::member;
   std::string listen;               // "host:port" (port 0: any); clients: ""
+  // Where the other members reach this node, "host:port", as it tells them
+  // (HELLO, CHALLENGE, members): for a node behind a proxy or a forwarded
+  // port. Empty: the address `listen` bound.
+  std::string advertise;
   std::vector<std::string> seeds;   // "host:port" of members to dial first
   std::vector<std::byte> secret;    // >= 32 bytes; see load_secret (secret.hpp)
 
