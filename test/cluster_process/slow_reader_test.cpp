@@ -29,12 +29,16 @@ TEST_CASE("raw clients that complete nothing and never read: the node serves on,
 TEST_CASE("an authenticated peer that stops reading: the node streams on to the others and cuts it off as too slow") {
   test_cluster c;
   INFO(c.logs());
-  constexpr int count = 10000, payload = 4096;  // 40 MB: far more than the socket buffers and the proxy hold
-  const auto streamer_config = c.write("streamer.toml",
-                                       "[limits]\nsend_queue_high = 1048576\ntoo_slow_after_ms = 1000\n");
+  // 40 MB, far more than the socket buffers and the proxy hold (about
+  // 14 MiB at most on the stalled path), paced at 200 KB every 10 ms so that
+  // a reader that reads stays well under the high mark (4 MiB) — unless it
+  // is starved for seconds, which too_slow_after (2 s) allows for.
+  constexpr int count = 10000, payload = 4096;
+  const auto streamer_config =
+      c.write("streamer.toml", "[limits]\nsend_queue_high = 4194304\ntoo_slow_after_ms = 2000\n");
   auto& streamer = c.start_probe(1, {}, {"--config", streamer_config, "--role", "stream", "--count",
-                                         std::to_string(count), "--payload", std::to_string(payload),
-                                         "--batch", "50", "--wait-peers", "2"});
+                                         std::to_string(count), "--payload", std::to_string(payload), "--batch",
+                                         "50", "--interval-ms", "10", "--wait-peers", "2"});
   // Node 2 reaches node 1 through the proxy only (it dials it there; node 1
   // has no reason to dial back while that link is up), and never gives up
   // on node 1 by itself.
@@ -57,6 +61,7 @@ TEST_CASE("an authenticated peer that stops reading: the node streams on to the 
 
   CHECK(streamer.wait_for("node 2 (incarnation " + std::to_string(stalled.incarnation()) + ") lost: too slow", 20s,
                           mark1));
+  CHECK(streamer.lines_with("node 3 (incarnation " + std::to_string(reader.incarnation()) + ") lost").empty());
   const auto s = c.status_at(streamer.address());
   CHECK(s.members.at(3).state == "up");
   CHECK(s.links.at(3).messages_out == static_cast<std::uint64_t>(count));

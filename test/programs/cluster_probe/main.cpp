@@ -6,7 +6,7 @@
 //   agora-cluster-probe --id N --listen HOST:PORT [--advertise HOST:PORT] [--seed HOST:PORT]...
 //                       --secret-file F [--config node.toml] [--log-level L]
 //                       --role stream|check|idle [--count N] [--batch B] [--wait-peers P]
-//                       [--payload BYTES] [--subscribers K] [--senders S]
+//                       [--payload BYTES] [--interval-ms MS] [--subscribers K] [--senders S]
 //
 // Prints "agora-cluster-probe N listening on HOST:PORT (incarnation I)",
 // then the node's log and the role's lines. Ends on SIGTERM/SIGINT.
@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "agora/cluster/node.hpp"
+#include "agora/drivers/timer.hpp"
 #include "agora/ground.hpp"
 #include "node_config_file.hpp"
 #include "node_log.hpp"
@@ -62,6 +63,8 @@ int main(int argc, char** argv) {
   cli.add_option("--batch", stream.batch, "stream: numbers per turn")->check(CLI::Range(1, 1'000'000));
   cli.add_option("--wait-peers", stream.wait_peers, "stream: other probes to see before sending")
       ->check(CLI::Range(0, 1000));
+  cli.add_option("--interval-ms", stream.interval_ms, "stream: a batch every so many ms (0: back to back)")
+      ->check(CLI::Range(0, 60'000));
   cli.add_option("--payload", stream.payload, "stream: bytes of padding in each message")
       ->check(CLI::Range(0, 1 << 20));
   cli.add_option("--subscribers", check.subscribers, "check: subscriber endpoints")->check(CLI::Range(1, 1000));
@@ -87,6 +90,7 @@ int main(int argc, char** argv) {
                          .threads = 1,
                          .log = [log](log_level level, std::string_view line) { log.write(level, "{}", line); }});
   cluster::node node(g, settings.config);
+  g.spawn(timer::driver(g));  // for paced streams
   node.on_started([&node, id](const std::string& address) {
     print_line(fmt::format("agora-cluster-probe {} listening on {} (incarnation {})", id, address,
                            node.incarnation()));

@@ -6,8 +6,10 @@
 //   stream  publishes seq(ID, _, _); once it sees a subscriber flow and
 //           probe(_) of `wait_peers` other nodes, sends seq(ID, I, PAD) for I
 //           in 0 .. count-1 at the cluster level, `batch` per turn (PAD: a
-//           string of `payload` bytes); says "stream ID: peer N present" for
-//           each, and "stream ID: sent N" at the end.
+//           string of `payload` bytes) — one turn after the other, or one
+//           every `interval_ms` (a paced stream; the timer driver must run);
+//           says "stream ID: peer N present" for each, and "stream ID: sent
+//           N" at the end.
 //   check   `subscribers` subscriber endpoints of seq($from, $i, _) in one turn
 //           (so they reach every peer together); checks, per subscriber and
 //           sender, that the numbers come in order without gaps from the
@@ -34,6 +36,7 @@ struct stream_options {
   std::int64_t batch = 100;
   std::int64_t wait_peers = 1;
   std::int64_t payload = 0;
+  std::int64_t interval_ms = 0;  // 0: batches back to back
 };
 
 struct check_options {

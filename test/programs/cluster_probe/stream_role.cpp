@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "agora/drivers/timer.hpp"
 #include "agora/text.hpp"
 #include "probe_roles.hpp"
 
@@ -18,9 +19,13 @@ struct stream_state {
   std::set<std::int64_t> peers{};   // probe(N) seen, N != ID
   bool started = false;
   std::int64_t next = 0;            // the next number to send
+  endpoint_id pacer{};              // the timer's subscription (paced streams)
 };
 
 term next_batch(std::int64_t id) { return rec("probe_stream_next", id); }
+term pacer_id(std::int64_t id) { return rec("probe_stream_pacer", id); }
+
+void send_batch(turn<stream_state>& t);
 
 /// Starts once a subscriber and the awaited peers are all there.
 void maybe_start(turn<stream_state>& t) {
@@ -28,19 +33,28 @@ void maybe_start(turn<stream_state>& t) {
   if (s.started || !s.subscribed || static_cast<std::int64_t>(s.peers.size()) < s.o.wait_peers) return;
   s.started = true;
   s.out(fmt::format("stream {}: sending {} to seq(_, _) (peers seen: {})", s.o.id, s.o.count, s.peers.size()));
-  t.send(next_batch(s.o.id));
+  if (s.o.interval_ms == 0) {
+    t.send(next_batch(s.o.id));
+    return;
+  }
+  s.pacer = timer::every(t, pacer_id(s.o.id), std::chrono::milliseconds(s.o.interval_ms),
+                         [](turn<stream_state>& t, std::int64_t) { send_batch(t); });
 }
 
-/// One batch per turn; the next one is a message to itself, so that the
-/// node's links carry each batch before the next is made.
-void send_batch(turn<stream_state>& t, const message&) {
+/// One batch per turn; the next one comes with a message to itself, or
+/// with the pacing timer.
+void send_batch(turn<stream_state>& t) {
   auto& s = t.state;
   auto cluster = t.at_cluster();
   const std::int64_t end = std::min(s.o.count, s.next + s.o.batch);
   const term pad(std::string(static_cast<std::size_t>(s.o.payload), 'x'));
   for (; s.next < end; ++s.next) cluster.send(rec("seq", s.o.id, s.next, pad));
-  if (s.next < s.o.count) t.send(next_batch(s.o.id));
-  else s.out(fmt::format("stream {}: sent {}", s.o.id, s.o.count));
+  if (s.next < s.o.count) {
+    if (s.o.interval_ms == 0) t.send(next_batch(s.o.id));
+    return;
+  }
+  if (s.o.interval_ms > 0) timer::cancel(t, s.pacer, pacer_id(s.o.id));
+  s.out(fmt::format("stream {}: sent {}", s.o.id, s.o.count));
 }
 
 }  // namespace
@@ -48,7 +62,7 @@ void send_batch(turn<stream_state>& t, const message&) {
 actor_spec stream_role(stream_options o, output out) {
   const std::int64_t id = o.id;
   return actor<stream_state>{{.o = o, .out = std::move(out)}, "stream"}
-      .on_message(next_batch(id), send_batch)
+      .on_message(next_batch(id), [](turn<stream_state>& t, const message&) { send_batch(t); })
       .on_start([](turn<stream_state>& t) {
         auto cluster = t.at_cluster();
         const std::int64_t id = t.state.o.id;
