@@ -46,6 +46,22 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
 
 std::size_t up_links(node_core& c) { return c.status().links.size(); }
 
+/// Nodes 1 and 2 (2 seeded with 1), each with a member_watch, linked: the
+/// indexes of both and node 1's log.
+struct watched {
+  std::size_t a, b;
+  log_t log_a;
+};
+watched watched_pair(memory_net& net) {
+  auto a = net.add(1);
+  auto b = net.add(2, {"mem:1"});
+  auto la = new_log();
+  net.vm(a).spawn(member_watch(1, la));
+  net.vm(b).spawn(member_watch(2, new_log()));
+  net.run_for(100ms);
+  return {a, b, la};
+}
+
 }  // namespace
 
 TEST_CASE("two nodes link through a seed and see each other's presence") {
@@ -94,12 +110,7 @@ TEST_CASE("full mesh from one seed") {
 
 TEST_CASE("a crashed node is lost at once: node_lost for each of its endpoints") {
   memory_net net;
-  auto a = net.add(1);
-  auto b = net.add(2, {"mem:1"});
-  auto la = new_log();
-  net.vm(a).spawn(member_watch(1, la));
-  net.vm(b).spawn(member_watch(2, new_log()));
-  net.run_for(100ms);
+  auto [a, b, la] = watched_pair(net);
   REQUIRE(contains(*la, "+2"));
   const auto t0 = net.now();
   net.crash(b);
@@ -110,12 +121,7 @@ TEST_CASE("a crashed node is lost at once: node_lost for each of its endpoints")
 
 TEST_CASE("a paused node is lost within the deadline, and rejoins when resumed") {
   memory_net net;
-  auto a = net.add(1);
-  auto b = net.add(2, {"mem:1"});
-  auto la = new_log();
-  net.vm(a).spawn(member_watch(1, la));
-  net.vm(b).spawn(member_watch(2, new_log()));
-  net.run_for(100ms);
+  auto [a, b, la] = watched_pair(net);
   net.pause(b);
   net.run_for(900ms);
   CHECK(!contains(*la, "-2 node_lost(2)"));
@@ -152,12 +158,7 @@ TEST_CASE("a node whose own timer was late does not declare its peers lost") {
 
 TEST_CASE("orderly leave: peers see shutdown, not node_lost") {
   memory_net net;
-  auto a = net.add(1);
-  auto b = net.add(2, {"mem:1"});
-  auto la = new_log();
-  net.vm(a).spawn(member_watch(1, la));
-  net.vm(b).spawn(member_watch(2, new_log()));
-  net.run_for(100ms);
+  auto [a, b, la] = watched_pair(net);
   net.vm(b).stop_all(reason::shutdown());
   net.core(b).ground_side().stop();
   net.run_for(100ms);
@@ -169,12 +170,7 @@ TEST_CASE("orderly leave: peers see shutdown, not node_lost") {
 
 TEST_CASE("a restarted node is a new incarnation, and the old one's endpoints are withdrawn") {
   memory_net net;
-  auto a = net.add(1);
-  auto b = net.add(2, {"mem:1"});
-  auto la = new_log();
-  net.vm(a).spawn(member_watch(1, la));
-  net.vm(b).spawn(member_watch(2, new_log()));
-  net.run_for(100ms);
+  auto [a, b, la] = watched_pair(net);
   const auto first = net.core(a).status().members[1].incarnation;
   net.crash(b);
   auto b2 = net.add(2, {"mem:1"});
@@ -321,12 +317,7 @@ TEST_CASE("a peer that stops reading is cut off as too slow, although no write t
 
 TEST_CASE("a cut link: both sides see node_lost and link again") {
   memory_net net;
-  auto a = net.add(1);
-  auto b = net.add(2, {"mem:1"});
-  auto la = new_log();
-  net.vm(a).spawn(member_watch(1, la));
-  net.vm(b).spawn(member_watch(2, new_log()));
-  net.run_for(100ms);
+  auto [a, b, la] = watched_pair(net);
   net.cut(a, b);
   net.run_for(2s);
   CHECK(*la == std::vector<std::string>{"+2", "-2 node_lost(2)", "+2"});
