@@ -305,7 +305,7 @@ TEST_CASE("supervisors in one VM do not mix up their children") {
   CHECK(v.alive(s2));
 }
 
-TEST_CASE("a supervisor without children stays; duplicate ids are refused") {
+TEST_CASE("a supervisor without children stays, duplicate ids are refused") {
   vm v;
   auto sup = v.spawn(supervisor("empty", {}, {}));
   v.run();

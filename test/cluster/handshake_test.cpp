@@ -397,7 +397,7 @@ TEST_CASE("handshake: a REFUSE is not answered, even a malformed one") {
   CHECK(m.send.empty());
 }
 
-TEST_CASE("handshake: misuse is a logic error; bad parameters are refused") {
+TEST_CASE("handshake: misuse is a logic error, bad parameters are refused") {
   sides s;
   CHECK_THROWS_AS(s.dialer.on_frame(bytes{}), std::logic_error);  // before start
   s.dialer.start();

@@ -98,7 +98,7 @@ TEST_CASE("two nodes in one process meet over loopback TCP") {
   CHECK(s.links[0].peer == 2);
 }
 
-TEST_CASE("with TLS 1.3 from the configuration, nodes of one CA link; another CA's are refused") {
+TEST_CASE("with TLS 1.3 from the configuration, nodes of one CA link, another CA's are refused") {
   transport_test::test_pki pki;
   auto c1 = config_for(1, {});
   c1.tls = tls_of(pki.node_a);

@@ -59,7 +59,7 @@ TEST_CASE("one node: actors meet at the cluster level as in one VM") {
   CHECK(log->back() == "-svc(1) quit");
 }
 
-TEST_CASE("presence and messages cross a link; absence carries the far side's reason") {
+TEST_CASE("presence and messages cross a link, absence carries the far side's reason") {
   replica_mesh mesh(2);
   mesh.link(0, 1);
   auto log = new_log();
@@ -174,7 +174,7 @@ TEST_CASE("a subscriber sees a remote publisher only once the publisher's node k
   (void)sub;
 }
 
-TEST_CASE("a lost node's endpoints go with the reason given; links elsewhere stay") {
+TEST_CASE("a lost node's endpoints go with the reason given, links elsewhere stay") {
   replica_mesh mesh(3);
   mesh.link(0, 1);
   mesh.link(0, 2);
@@ -202,7 +202,7 @@ TEST_CASE("an actor in a nested VM reaches the cluster level") {
   CHECK(*log == std::vector<std::string>{"+svc(1)", "svc(7)"});
 }
 
-TEST_CASE("without a cluster, at_cluster() says so; spawning at the cluster level is refused") {
+TEST_CASE("without a cluster, at_cluster() says so, spawning at the cluster level is refused") {
   agora::vm plain("plain");
   auto crashed = std::make_shared<std::string>();
   auto probe = [crashed](turn<>& t) {

@@ -336,7 +336,7 @@ TEST_CASE("tcp_transport: close without flush cuts a flushing close short") {
   CHECK(a.transport.queued(c) == 0);
 }
 
-TEST_CASE("tcp_transport: close without flush ends at once; nothing more arrives for it") {
+TEST_CASE("tcp_transport: close without flush ends at once, nothing more arrives for it") {
   pair_fixture f;
   f.a.events.frame_hook = [&](conn_id c, std::span<const std::byte>) {
     if (f.a.events.frames[c].size() == 1) f.a.close(c, false);

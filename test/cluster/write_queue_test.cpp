@@ -12,7 +12,7 @@ namespace {
 std::vector<std::byte> bytes(std::size_t n) { return std::vector<std::byte>(n, std::byte{7}); }
 }  // namespace
 
-TEST_CASE("write_queue: everything waiting goes in one gather; counts stay exact") {
+TEST_CASE("write_queue: everything waiting goes in one gather, counts stay exact") {
   write_queue q;
   CHECK(q.empty());
   q.push(bytes(10));

@@ -104,7 +104,7 @@ TEST_CASE("tcp framing: raw cuts chunks of at most MAX bytes and loses nothing")
   CHECK(decode(f, "ab", 0, false).last == decoder::status::need_more);
 }
 
-TEST_CASE("tcp framing: lines without their \\n or \\r\\n; the last one at the end") {
+TEST_CASE("tcp framing: lines without their \\n or \\r\\n, the last one at the end") {
   const framing f{framing_kind::lines, 8};
   auto o = decode(f, "one\ntwo\r\n\nthree\r\nfour");
   CHECK(o.messages == strings{"one", "two", "", "three", "four"});
@@ -163,7 +163,7 @@ TEST_CASE("tcp framing: a flood without newlines keeps the buffer bounded") {
   CHECK(d.buffered() <= 1100);
 }
 
-TEST_CASE("tcp framing: frames by length, empty ones too; too long at the header") {
+TEST_CASE("tcp framing: frames by length, empty ones too, too long at the header") {
   const framing f{framing_kind::frames, 5};
   auto o = decode(f, frame("hello") + frame("") + frame("ab"));
   CHECK(o.messages == strings{"hello", "", "ab"});
@@ -202,7 +202,7 @@ TEST_CASE("tcp framing: a partial frame at the end is dropped and counted") {
   CHECK(h.truncated() == 2);
 }
 
-TEST_CASE("tcp framing: prepare/commit reads in place; memory is given back when idle") {
+TEST_CASE("tcp framing: prepare/commit reads in place, memory is given back when idle") {
   decoder d({framing_kind::lines, 1 << 20});
   auto room = d.prepare(5);
   REQUIRE(room.size() == 5);

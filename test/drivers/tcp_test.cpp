@@ -314,7 +314,7 @@ TEST_CASE("tcp: a listener opens on interest and closes when the interest goes")
   CHECK(f.driver_stats().listeners == 0);
 }
 
-TEST_CASE("tcp: observers (monitors, taps) open no listener; a bad address fails visibly") {
+TEST_CASE("tcp: observers (monitors, taps) open no listener, a bad address fails visibly") {
   fixture f;
   seen s;
   const auto port = closed_port();
@@ -385,7 +385,7 @@ TEST_CASE("tcp: an accepted connection is present, delivers lines and echoes wri
   CHECK(st.sockets == 1);
 }
 
-TEST_CASE("tcp: eof — the peer closed; the session lets go and the socket closes") {
+TEST_CASE("tcp: eof — the peer closed, the session lets go and the socket closes") {
   fixture f;
   seen s;
   f.serve(s);
@@ -486,7 +486,7 @@ TEST_CASE("tcp: timeout — idle longer than the idle timeout") {
   REQUIRE(f.until([&] { return c.closed(); }, {&c}));
 }
 
-TEST_CASE("tcp: closed — the application closes; pending writes go out first") {
+TEST_CASE("tcp: closed — the application closes, pending writes go out first") {
   fixture f;
   seen s;
   f.serve(s);
@@ -585,7 +585,7 @@ TEST_CASE("tcp: a window of 1 delivers one message per grant") {
   CHECK(c.inbox == lots);
 }
 
-TEST_CASE("tcp: a peer that does not read hits the write limit (too_slow); others carry on") {
+TEST_CASE("tcp: a peer that does not read hits the write limit (too_slow), others carry on") {
   fixture f({.write_limit = 1u << 20});
   seen s;
   f.serve(s);
@@ -1163,7 +1163,7 @@ TEST_CASE("tcp: a chat server with one nested VM per connection") {
 
 // ---- malformed requests -------------------------------------------------------------
 
-TEST_CASE("tcp: malformed requests are ignored with a line each; unknown connections quietly") {
+TEST_CASE("tcp: malformed requests are ignored with a line each, unknown connections quietly") {
   fixture f;
   f.v.send(rec("tcp.write", tcp::conn(999'999), "nobody"));  // gone already: not an error
   f.v.send(rec("tcp.close", tcp::conn(999'999)));

@@ -203,7 +203,7 @@ TEST_CASE("udp: bind results cannot be forged: the old private messages reach no
   CHECK(f.log.empty());
 }
 
-TEST_CASE("udp: a port in use gives failed(what); interest coming back retries") {
+TEST_CASE("udp: a port in use gives failed(what), interest coming back retries") {
   fixture f;
   inbox in;
   auto holder = std::make_unique<plain_socket>();
@@ -229,7 +229,7 @@ TEST_CASE("udp: a port in use gives failed(what); interest coming back retries")
   CHECK(f.stats().sockets == 1);
 }
 
-TEST_CASE("udp: echo round trip; the peer address is carried both ways") {
+TEST_CASE("udp: echo round trip, the peer address is carried both ways") {
   fixture f;
   inbox in;
   const term b = udp::bind_on("127.0.0.1", 0, 1500);
@@ -490,7 +490,7 @@ TEST_CASE("udp: sending to a closed port (ICMP unreachable) does not hurt the so
   CHECK(f.v.alive(f.driver));
 }
 
-TEST_CASE("udp: a send the kernel refuses comes back as udp.error; the socket carries on") {
+TEST_CASE("udp: a send the kernel refuses comes back as udp.error, the socket carries on") {
   // A broadcast without SO_BROADCAST: refused locally (EACCES, or
   // ENETUNREACH without a route), nothing leaves the host.
   fixture f;

@@ -51,7 +51,7 @@ TEST_CASE("command: pause and blackhole take a direction") {
   CHECK(rejected("pause tx rx"));
 }
 
-TEST_CASE("command: heal, with or without a direction; cut and stats take nothing") {
+TEST_CASE("command: heal, with or without a direction, cut and stats take nothing") {
   const auto all = parsed("heal");
   CHECK(all.what == command::kind::heal);
   CHECK(all.every_fault);

@@ -138,7 +138,7 @@ TEST_CASE("ground: turns posted from another thread run as turns of their actor,
   for (std::size_t i = 0; i < seen.size(); ++i) CHECK(seen[i] == static_cast<std::int64_t>(i));
 }
 
-TEST_CASE("ground: its VM runs on the I/O thread; nested VMs, taps and handles reach it") {
+TEST_CASE("ground: its VM runs on the I/O thread, nested VMs, taps and handles reach it") {
   ground g({.handle_signals = false});
   std::thread::id vm_thread, worker_thread;
   std::atomic<bool> io_is_vm_thread{false};

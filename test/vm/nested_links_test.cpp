@@ -167,7 +167,7 @@ TEST_CASE("nested_links: sends and spawns for a VM further up go up with one lev
   CHECK(f.sent_up == std::vector<std::string>{"send far @2, spawn @1"});
 }
 
-TEST_CASE("nested_links: a child that reports done ends its link; the rest of its batch is dropped") {
+TEST_CASE("nested_links: a child that reports done ends its link, the rest of its batch is dropped") {
   fixture f;
   f.links.receive_up(f.link,
                      batch({{.kind = link_op_kind::done, .why = sym("quit")},

@@ -57,7 +57,7 @@ TEST_CASE("sibling VMs run independently and the runtime waits for all") {
   CHECK(b == 5000);
 }
 
-TEST_CASE("post runs code inside the VM; a failing post does not stop it") {
+TEST_CASE("post runs code inside the VM, a failing post does not stop it") {
   runtime rt;
   std::promise<std::size_t> actors;
   auto h = rt.spawn_vm("v", {actor<>{}.subscribe("keep"_t)});

@@ -94,7 +94,7 @@ TEST_CASE("post: a turn for an actor that is gone is dropped, before or after it
   CHECK(log.empty());
 }
 
-TEST_CASE("post: a turn that throws crashes its actor; nothing of it is applied") {
+TEST_CASE("post: a turn that throws crashes its actor, nothing of it is applied") {
   vm v;
   std::vector<std::string> log;
   std::string why;

@@ -78,7 +78,7 @@ TEST_CASE("the sender's own endpoints are included") {
   CHECK(got == std::vector<std::string>{"1", "2", "3"});
 }
 
-TEST_CASE("a throwing handler's actions never happen; only its actor stops") {
+TEST_CASE("a throwing handler's actions never happen, only its actor stops") {
   vm v;
   std::vector<std::string> got;
   v.spawn(logger(got, "l", "out(_)"_t));
