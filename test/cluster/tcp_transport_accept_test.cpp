@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "descriptor_exhaustion.hpp"
 #include "transport_harness.hpp"
 
 using namespace transport_test;
@@ -24,37 +25,7 @@ TEST_CASE("tcp_transport: descriptor exhaustion — accept pauses, logs once, an
   boost::asio::io_context io{1};
   node a(io);
   const auto address = a.listen();
-  rlimit old{};
-  REQUIRE(getrlimit(RLIMIT_NOFILE, &old) == 0);
-  int highest = 0;
-  if (DIR* d = opendir("/proc/self/fd")) {
-    while (auto* e = readdir(d)) highest = std::max(highest, std::atoi(e->d_name));
-    closedir(d);
-  }
-  std::vector<int> fillers;
-  struct restore {
-    rlimit old;
-    std::vector<int>& fillers;
-    ~restore() {
-      for (int fd : fillers) ::close(fd);
-      fillers.clear();
-      setrlimit(RLIMIT_NOFILE, &old);
-    }
-  } guard{old, fillers};
-  rlimit low = old;
-  low.rlim_cur = static_cast<rlim_t>(highest + 32);
-  REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
-  for (;;) {
-    const int fd = dup(0);
-    if (fd < 0) {
-      REQUIRE(errno == EMFILE);
-      break;
-    }
-    fillers.push_back(fd);
-  }
-  // One descriptor for the client; none left for the accept.
-  ::close(fillers.back());
-  fillers.pop_back();
+  agora_test::descriptor_exhaustion exhausted;
   raw_client client(port_of(address));
   REQUIRE(client.connected);  // the kernel completed the handshake
   REQUIRE(run_until(io, [&] { return a.logged("Too many open files"); }));
@@ -64,8 +35,7 @@ TEST_CASE("tcp_transport: descriptor exhaustion — accept pauses, logs once, an
   for (auto& l : *a.lines) episodes += l.find("Too many open files") != std::string::npos;
   CHECK(episodes == 1);  // logged once, retried quietly
   // Descriptors come back: the waiting connection is accepted.
-  for (int fd : fillers) ::close(fd);
-  fillers.clear();
+  exhausted.release();
   client.send_frame("back");
   REQUIRE(run_until(io, [&] { return a.events.frame_count() == 1; }));
   CHECK(a.events.accepted.size() == 1);

@@ -33,6 +33,7 @@
 #include "agora/ground.hpp"
 #include "agora/text.hpp"
 #include "agora/vm.hpp"
+#include "descriptor_exhaustion.hpp"
 #include "fixture.hpp"
 
 using namespace agora;
@@ -753,37 +754,7 @@ TEST_CASE("tcp: descriptor exhaustion — accept pauses, logs once, and recovers
   fixture f;
   seen s;
   f.serve(s);
-  rlimit old{};
-  REQUIRE(getrlimit(RLIMIT_NOFILE, &old) == 0);
-  int highest = 0;
-  if (DIR* d = opendir("/proc/self/fd")) {
-    while (auto* e = readdir(d)) highest = std::max(highest, std::atoi(e->d_name));
-    closedir(d);
-  }
-  std::vector<int> fillers;
-  struct restore {
-    rlimit old;
-    std::vector<int>& fillers;
-    ~restore() {
-      for (int fd : fillers) ::close(fd);
-      fillers.clear();
-      setrlimit(RLIMIT_NOFILE, &old);
-    }
-  } guard{old, fillers};
-  rlimit low = old;
-  low.rlim_cur = static_cast<rlim_t>(highest + 32);
-  REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
-  for (;;) {
-    int fd = dup(0);
-    if (fd < 0) {
-      REQUIRE(errno == EMFILE);
-      break;
-    }
-    fillers.push_back(fd);
-  }
-  // One descriptor for the client; none left for the server's accept.
-  ::close(fillers.back());
-  fillers.pop_back();
+  agora_test::descriptor_exhaustion exhausted;
   client c(*s.port);
   REQUIRE(c.connected);  // the kernel completed the handshake
   REQUIRE(f.until([&] { return f.logged("Too many open files"); }));
@@ -793,8 +764,7 @@ TEST_CASE("tcp: descriptor exhaustion — accept pauses, logs once, and recovers
   for (auto& l : f.log) episodes += l.find("Too many open files") != std::string::npos;
   CHECK(episodes == 1);  // logged once, retried quietly
   // Descriptors come back: the waiting connection is accepted.
-  for (int fd : fillers) ::close(fd);
-  fillers.clear();
+  exhausted.release();
   c.send("back\n");
   REQUIRE(f.until([&] { return c.inbox == "back\n"; }, {&c}));
   CHECK(f.logged("accepting on " + tcp::listen_on("127.0.0.1", 0, tcp::lines(1024)).to_string() +
