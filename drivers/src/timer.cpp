@@ -40,16 +40,31 @@ void on_tick(turn_base& t, std::int64_t gen);
 
 struct io_core {
   io_core(io_port& p, actor_id d)
-      : port(p), driver(d), strand(boost::asio::make_strand(p.io())), timer(strand) {}
+      : port(p),
+        driver(d),
+        own_clock(p.own_clock()),
+        strand(boost::asio::make_strand(p.io())),
+        timer(strand) {}
   io_port& port;
   actor_id driver;
+  port_clock* own_clock;  // set: the port keeps time (a simulation), not asio
   boost::asio::strand<boost::asio::io_context::executor_type> strand;
   boost::asio::steady_timer timer;  // only ever touched on `strand`
+
+  clock::time_point now() const { return own_clock ? own_clock->now() : clock::now(); }
 };
 
 /// (Re)arms the asio timer at `deadline`; a pending wait is cancelled by the
-/// re-arm and its handler sees operation_aborted.
+/// re-arm and its handler sees operation_aborted. On a port with its own
+/// clock, asks it for a wake-up instead; one that comes after a re-arm is
+/// an empty tick (on_tick takes it as of an older generation).
 void post_arm(const std::shared_ptr<io_core>& core, clock::time_point deadline, std::int64_t gen) {
+  if (core->own_clock) {
+    core->own_clock->call_at(deadline, [core, gen] {
+      core->port.post(core->driver, [gen](turn_base& t) { on_tick(t, gen); });
+    });
+    return;
+  }
   boost::asio::post(core->strand, [core, deadline, gen] {
     core->timer.expires_at(deadline);
     core->timer.async_wait([core, gen](const boost::system::error_code& ec) {
@@ -59,6 +74,7 @@ void post_arm(const std::shared_ptr<io_core>& core, clock::time_point deadline, 
 }
 
 void post_disarm(const std::shared_ptr<io_core>& core) {
+  if (core->own_clock) return;  // its wake-up, if any, will be an empty tick
   boost::asio::post(core->strand, [core] { core->timer.cancel(); });
 }
 
@@ -211,7 +227,7 @@ struct driver_core {
   /// Fires every timer due by now, in deadline order; periodic ones move on
   /// along their fixed grid (coalescing the periods that were missed).
   void fire_due(turn_base& t) {
-    const auto now = clock::now();
+    const auto now = io.core->now();
     for (;;) {
       clean_top();
       if (heap.empty() || heap.front().deadline > now) break;
@@ -268,7 +284,7 @@ void on_set(dturn& t, const message& m) {
   entry& e = c.entries[it->second];
   e.period = std::chrono::microseconds(*period);
   e.n = 0;
-  c.arm(it->second, clock::now() + std::chrono::microseconds(*after));
+  c.arm(it->second, c.io.core->now() + std::chrono::microseconds(*after));
   c.reschedule();
 }
 

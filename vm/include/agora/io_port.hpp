@@ -12,6 +12,7 @@
 
 #include "agora/event.hpp"
 #include "agora/log.hpp"
+#include "agora/port_clock.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -39,6 +40,10 @@ class io_port {
   virtual bool serial() const noexcept { return false; }
   /// The host's log sink: where drivers report unless given their own.
   virtual const log_sink& log() const noexcept = 0;
+  /// A clock of the port's own (port_clock.hpp), or null for the machine's:
+  /// a simulated node's port has one, and its timer driver keeps time by it
+  /// instead of by steady_clock and io().
+  virtual port_clock* own_clock() noexcept { return nullptr; }
 };
 
 }  // namespace agora
