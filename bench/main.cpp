@@ -1,11 +1,12 @@
 // agora-bench [--only NAME]... [--quick] [--reps N] [--caf-threads N] [--install-baselines]
 //
 // Runs the benchmarks (routing, fanout, churn, memory, timers, trace, cross_vm,
-// parallel, echo, cluster) and prints one JSON line per figure on stdout:
+// parallel, echo, cluster, sim) and prints one JSON line per figure on stdout:
 //   {"bench":"routing","metric":"msgs_per_s_10","value":12345678,"unit":"msg/s"}
 // Baselines (CAF 0.17; for cluster: Erlang, mosquitto, raw TCP as child
 // processes) run in the same run, and ratios are reported, so figures from a
-// noisy shared machine stay comparable.
+// noisy shared machine stay comparable. (sim's baseline is real time: it
+// reports how much faster than the wall clock a cluster is simulated.)
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
       {"echo", bench_echo},
 #endif
       {"cluster", bench_cluster},
+      {"sim", bench_sim},
   };
   std::vector<std::string> names;
   for (const auto& b : all) names.push_back(b.name);

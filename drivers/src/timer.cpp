@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -38,18 +39,22 @@ using namespace drivers_detail;
 /// The turn of the driver that an expiry of arming `gen` runs (below).
 void on_tick(turn_base& t, std::int64_t gen);
 
+struct asio_side {
+  explicit asio_side(boost::asio::io_context& io) : strand(boost::asio::make_strand(io)), timer(strand) {}
+  boost::asio::strand<boost::asio::io_context::executor_type> strand;
+  boost::asio::steady_timer timer;  // only ever touched on `strand`
+};
+
 struct io_core {
-  io_core(io_port& p, actor_id d)
-      : port(p),
-        driver(d),
-        own_clock(p.own_clock()),
-        strand(boost::asio::make_strand(p.io())),
-        timer(strand) {}
+  io_core(io_port& p, actor_id d) : port(p), driver(d), own_clock(p.own_clock()) {
+    // A port with its own clock may go (a crashed simulated node) while a
+    // wake-up still holds this core: nothing here may refer to its io().
+    if (!own_clock) asio.emplace(p.io());
+  }
   io_port& port;
   actor_id driver;
   port_clock* own_clock;  // set: the port keeps time (a simulation), not asio
-  boost::asio::strand<boost::asio::io_context::executor_type> strand;
-  boost::asio::steady_timer timer;  // only ever touched on `strand`
+  std::optional<asio_side> asio;
 
   clock::time_point now() const { return own_clock ? own_clock->now() : clock::now(); }
 };
@@ -65,9 +70,9 @@ void post_arm(const std::shared_ptr<io_core>& core, clock::time_point deadline, 
     });
     return;
   }
-  boost::asio::post(core->strand, [core, deadline, gen] {
-    core->timer.expires_at(deadline);
-    core->timer.async_wait([core, gen](const boost::system::error_code& ec) {
+  boost::asio::post(core->asio->strand, [core, deadline, gen] {
+    core->asio->timer.expires_at(deadline);
+    core->asio->timer.async_wait([core, gen](const boost::system::error_code& ec) {
       if (!ec) core->port.post(core->driver, [gen](turn_base& t) { on_tick(t, gen); });
     });
   });
@@ -75,7 +80,7 @@ void post_arm(const std::shared_ptr<io_core>& core, clock::time_point deadline, 
 
 void post_disarm(const std::shared_ptr<io_core>& core) {
   if (core->own_clock) return;  // its wake-up, if any, will be an empty tick
-  boost::asio::post(core->strand, [core] { core->timer.cancel(); });
+  boost::asio::post(core->asio->strand, [core] { core->asio->timer.cancel(); });
 }
 
 /// When the actor stops, the asio timer is cancelled, so its pending wait

@@ -196,6 +196,10 @@ bool simulation::run_until(const std::function<bool()>& done, clock::duration li
   return stopped || done();
 }
 
+void simulation::at(clock::time_point t, std::function<void()> f) {
+  impl_->kernel.at(std::max(t, now()), std::move(f));
+}
+
 void simulation::crash(std::uint64_t id) {
   impl_->apply([this, id] {
     auto& s = impl_->at(id);

@@ -126,6 +126,10 @@ class simulation {
   /// Runs until `done()` (checked after each event) or `limit` of virtual
   /// time passed; returns done().
   bool run_until(const std::function<bool()>& done, clock::duration limit);
+  /// Calls `f` at virtual time `t` (now, if t is past), between events,
+  /// when a run reaches it: to apply faults or check observations on a
+  /// schedule (the nemesis does).
+  void at(clock::time_point t, std::function<void()> f);
 
   // ---- faults (applied now; each is traced) ------------------------------------
 

@@ -1,0 +1,10 @@
+// The scenarios behind run_scenario(), one file each.
+#pragma once
+
+#include "agora/sim/scenario.hpp"
+
+namespace agora::sim::detail {
+
+scenario_result run_presence(const scenario_options& options);
+
+}  // namespace agora::sim::detail
