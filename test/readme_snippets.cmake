@@ -10,8 +10,8 @@
 # source file PATH (relative to the project): the test readme-excerpt-LINE
 # checks that its lines appear there verbatim. It is
 # written to ${CMAKE_CURRENT_BINARY_DIR}/readme/NAME.cpp, built as the
-# executable readme-NAME (linked to agora::vm, agora::actors, agora::drivers
-# and fmt::fmt) and
+# executable readme-NAME (linked to agora::vm, agora::actors, agora::drivers,
+# agora::sim and fmt::fmt) and
 # registered as the ctest test readme-NAME: exit code 0 passes. Other cpp
 # blocks are left alone. A #line directive maps compiler errors and sanitizer
 # reports back to README.md.
@@ -143,7 +143,7 @@ if(EXISTS "${_readme}")
     _agora_write_if_changed("${_readme_out}/${_name}.cpp" _source)
 
     add_executable(readme-${_name} "${_readme_out}/${_name}.cpp")
-    target_link_libraries(readme-${_name} PRIVATE agora::vm agora::actors agora::drivers fmt::fmt agora_warnings)
+    target_link_libraries(readme-${_name} PRIVATE agora::vm agora::actors agora::drivers agora::sim fmt::fmt agora_warnings)
     add_test(NAME readme-${_name} COMMAND readme-${_name})
     set_tests_properties(readme-${_name} PROPERTIES LABELS readme)
   endwhile()

@@ -216,3 +216,51 @@ TEST_CASE("a readable trace shows the faults and the nodes' logs") {
   CHECK(has("net: n1 -> n2 frame"));
   CHECK(has("n1 "));
 }
+
+TEST_CASE("two nodes dialing each other at once end up with one link, over many seeds") {
+  for (std::uint64_t seed = 1; seed <= 50; ++seed) {
+    INFO("seed ", seed);
+    sim::simulation s({.seed = seed});
+    views v;
+    s.add_node(1, watcher(v), [](cluster::node_config& c) {
+      c.seeds = {sim::simulation::address_of(2)};
+    });
+    s.add_node(2, watcher(v));  // seeded with node 1
+    s.run_for(2s);
+    CHECK(s.status(1).links.size() == 1);
+    CHECK(s.status(2).links.size() == 1);
+    CHECK(sees(v[1], 2));
+    CHECK(sees(v[2], 1));
+    CHECK(v[1].changes.size() == 1);  // no flapping while the dials were sorted out
+  }
+}
+
+TEST_CASE("restart with the same id, again and again: each incarnation replaces the last") {
+  sim::simulation s({.seed = 21});
+  views v;
+  for (std::uint64_t id = 1; id <= 3; ++id) s.add_node(id, watcher(v));
+  s.run_for(1s);
+  for (int i = 0; i < 10; ++i) {
+    s.restart(3);  // kill -9 and start at once: the old incarnation is still linked
+    s.run_for(300ms);
+  }
+  s.run_for(5s);
+  CHECK(sees(v[1], 3));
+  CHECK(sees(v[2], 3));
+  for (const auto& m : s.status(1).members)
+    if (m.id == 3) CHECK(m.incarnation == s.incarnation(3));
+}
+
+TEST_CASE("faults asked for from inside a run take effect right after the current event") {
+  sim::simulation s({.seed = 6});
+  views v;
+  for (std::uint64_t id = 1; id <= 2; ++id) s.add_node(id, watcher(v));
+  s.at(s.now() + 500ms, [&s] { s.crash(2); });
+  s.run_for(1s);
+  CHECK(s.state(2) == sim::node_state::crashed);
+  CHECK(v[1].saw("-2 node_lost(2)"));
+  CHECK_THROWS_AS(s.ground(2), std::logic_error);
+  CHECK_THROWS_AS(s.add_node(1, {}), std::invalid_argument);
+  CHECK_THROWS_WITH(s.add_node(9, {}, [](cluster::node_config& c) { c.heartbeat = 0ms; }),
+                    doctest::Contains("heartbeat: must be positive"));
+}

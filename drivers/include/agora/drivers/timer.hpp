@@ -2,7 +2,9 @@
 //
 // The driver is an actor that owns one Boost.Asio steady_timer and speaks
 // these topics (IDs are any concrete terms the requester picks; microseconds
-// are integers on the monotonic clock, std::chrono::steady_clock):
+// are integers on the monotonic clock, std::chrono::steady_clock — or on the
+// port's own clock when it has one, io_port::own_clock(): a simulated
+// node's virtual time, agora/sim):
 //
 //   set_timer(ID, after_us, period_us)   requester → driver (send)
 //       Arms timer ID to fire after_us from when the driver reads it, then,
