@@ -35,10 +35,22 @@ sim_transport* network::transport_of(node_ref n) const {
   return h ? &h->transport() : nullptr;
 }
 
-clock::time_point network::arrival_after(clock::time_point earliest) {
-  const auto jitter = static_cast<std::uint64_t>(params_.jitter.count());
-  const auto draw = jitter ? kernel_.network_random()() % (jitter + 1) : 0;
-  return earliest + params_.latency + std::chrono::microseconds(draw);
+void network::set_link(std::uint64_t from, std::uint64_t to, std::chrono::microseconds latency,
+                       std::chrono::microseconds jitter) {
+  links_[{from, to}] = {latency, jitter};
+}
+
+network::link_timing network::timing(std::uint64_t from, std::uint64_t to) const {
+  auto it = links_.find({from, to});
+  return it != links_.end() ? it->second : link_timing{params_.latency, params_.jitter};
+}
+
+clock::time_point network::arrival_after(clock::time_point earliest, std::uint64_t from,
+                                         std::uint64_t to) {
+  const auto [latency, jitter] = timing(from, to);
+  const auto spread = static_cast<std::uint64_t>(jitter.count());
+  const auto draw = spread ? kernel_.network_random()() % (spread + 1) : 0;
+  return earliest + latency + std::chrono::microseconds(draw);
 }
 
 // ---- faults -------------------------------------------------------------------
@@ -57,11 +69,11 @@ void network::restore_all() {
 void network::restore_all_directions() {
   // What waited behind a cut is sent again (as TCP retransmits): it arrives
   // a latency from now at the earliest.
-  const auto again = kernel_.now() + params_.latency;
   for (auto& [k, c] : conns_)
     for (int d = 0; d < 2; ++d) {
       if (c.pumping[d] || c.flight[d].empty() || !c.established) continue;
       if (is_cut(c.ends[d].node.id, c.ends[1 - d].node.id)) continue;
+      const auto again = kernel_.now() + timing(c.ends[d].node.id, c.ends[1 - d].node.id).latency;
       for (auto& s : c.flight[d]) s.arrival = std::max(s.arrival, again);
       pump(k, d);
     }
@@ -97,7 +109,10 @@ cluster::conn_id network::connect(sim_transport& t, const std::string& address) 
   conns_.emplace(k, std::move(c));
   t.conns_[id] = {k, 0};
   const auto sent = kernel_.now();
-  kernel_.at(arrival_after(sent), [this, k, address, sent] { syn_arrives(k, address, sent); });
+  const auto l = listeners_.find(address);
+  const std::uint64_t target = l == listeners_.end() ? 0 : l->second.id;
+  kernel_.at(arrival_after(sent, t.self().id, target),
+             [this, k, address, sent] { syn_arrives(k, address, sent); });
   return id;
 }
 
@@ -118,7 +133,7 @@ void network::syn_arrives(conn_key k, std::string address, clock::time_point sen
     return;
   }
   if (!target) {
-    fail_dial(k, kernel_.now() + params_.latency, "refused");  // nobody listens: RST
+    fail_dial(k, kernel_.now() + timing(target_id, dialer).latency, "refused");  // nobody listens: RST
     return;
   }
   const cluster::conn_id id = target->next_conn_++;
@@ -139,7 +154,8 @@ void network::syn_arrives(conn_key k, std::string address, clock::time_point sen
   });
   // The SYN-ACK takes a latency without jitter: frames sent after the
   // accept come no earlier (and, at the same instant, after it).
-  kernel_.at_node(dialer_ref, kernel_.now() + params_.latency, [this, dialer_ref, dialer_conn] {
+  kernel_.at_node(dialer_ref, kernel_.now() + timing(target_id, dialer).latency,
+                  [this, dialer_ref, dialer_conn] {
     if (auto* t = transport_of(dialer_ref); t && t->conns_.contains(dialer_conn))
       if (auto* e = t->events()) e->on_connected(dialer_conn);
   });
@@ -176,7 +192,8 @@ void network::send(sim_transport& t, cluster::conn_id id, std::vector<std::byte>
   auto& flight = c->flight[side];
   const auto earliest = flight.empty() ? kernel_.now() : std::max(kernel_.now(), flight.back().arrival);
   segment s{seg_kind::data, std::move(wire), {}};
-  s.arrival = std::max(arrival_after(kernel_.now()), earliest);
+  s.arrival = std::max(arrival_after(kernel_.now(), c->ends[side].node.id, c->ends[1 - side].node.id),
+                       earliest);
   push(it->second.key, side, std::move(s));
 }
 
@@ -198,8 +215,8 @@ void network::close(sim_transport& t, cluster::conn_id id, bool flush, bool with
     if (c->established) {
       if (flush) {
         auto& flight = c->flight[side];
-        const auto at = flight.empty() ? arrival_after(kernel_.now())
-                                       : std::max(arrival_after(kernel_.now()), flight.back().arrival);
+        const auto sent = arrival_after(kernel_.now(), c->ends[side].node.id, c->ends[1 - side].node.id);
+        const auto at = flight.empty() ? sent : std::max(sent, flight.back().arrival);
         push(k, side, segment{seg_kind::fin, {}, at});
       } else {
         reset_from(k, side);
@@ -253,7 +270,8 @@ void network::reset_from(conn_key k, int side) {
   auto& flight = c->flight[side];
   flight.clear();  // a reset discards what was not sent yet
   c->flight_bytes[side] = 0;
-  push(k, side, segment{seg_kind::rst, {}, arrival_after(kernel_.now())});
+  push(k, side, segment{seg_kind::rst, {},
+                        arrival_after(kernel_.now(), c->ends[side].node.id, c->ends[1 - side].node.id)});
 }
 
 void network::deliver(conn_key k, int dir) {

@@ -33,6 +33,11 @@ class network {
  public:
   network(kernel& k, network_params p) : kernel_(k), params_(p) {}
 
+  /// Latency and jitter of frames from `from` to `to` (instead of the
+  /// defaults).
+  void set_link(std::uint64_t from, std::uint64_t to, std::chrono::microseconds latency,
+                std::chrono::microseconds jitter);
+
   // ---- faults ----
   void cut(std::uint64_t from, std::uint64_t to);
   void restore(std::uint64_t from, std::uint64_t to);
@@ -79,7 +84,12 @@ class network {
   };
   using conn_key = std::uint64_t;
 
-  clock::time_point arrival_after(clock::time_point earliest);
+  struct link_timing {
+    std::chrono::microseconds latency, jitter;
+  };
+  link_timing timing(std::uint64_t from, std::uint64_t to) const;
+  /// When a segment sent from `from` to `to` at `earliest` arrives.
+  clock::time_point arrival_after(clock::time_point earliest, std::uint64_t from, std::uint64_t to);
   void push(conn_key k, int from, segment s);
   void pump(conn_key k, int dir);
   void deliver(conn_key k, int dir);
@@ -100,6 +110,7 @@ class network {
   conn_key next_key_ = 1;
   std::map<std::string, node_ref> listeners_;
   std::set<std::pair<std::uint64_t, std::uint64_t>> cuts_;  // (from, to)
+  std::map<std::pair<std::uint64_t, std::uint64_t>, link_timing> links_;  // (from, to)
 
   friend class sim_transport;
 };

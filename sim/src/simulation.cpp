@@ -263,6 +263,15 @@ void simulation::resume(std::uint64_t id) {
   });
 }
 
+void simulation::set_link(std::uint64_t from, std::uint64_t to, std::chrono::microseconds latency,
+                          std::chrono::microseconds jitter) {
+  impl_->apply([this, from, to, latency, jitter] {
+    impl_->fault(fmt::format("sim: n{} -> n{} latency {} us, jitter {} us", from, to,
+                             latency.count(), jitter.count()));
+    impl_->net.set_link(from, to, latency, jitter);
+  });
+}
+
 void simulation::cut(std::uint64_t from, std::uint64_t to) {
   impl_->apply([this, from, to] {
     impl_->fault(fmt::format("fault: n{} -> n{} cut", from, to));

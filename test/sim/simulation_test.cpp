@@ -264,3 +264,18 @@ TEST_CASE("faults asked for from inside a run take effect right after the curren
   CHECK_THROWS_WITH(s.add_node(9, {}, [](cluster::node_config& c) { c.heartbeat = 0ms; }),
                     doctest::Contains("heartbeat: must be positive"));
 }
+
+TEST_CASE("latency per link: a slow link shows in the round trip the node measures") {
+  sim::simulation s({.seed = 12});
+  views v;
+  s.set_link(1, 2, 40ms);
+  s.set_link(2, 1, 40ms);
+  for (std::uint64_t id = 1; id <= 3; ++id) s.add_node(id, watcher(v));
+  s.run_for(3s);
+  for (const auto& l : s.status(1).links) {
+    INFO("link to ", l.peer);
+    if (l.peer == 2) CHECK(l.rtt_us >= 80'000);
+    if (l.peer == 3) CHECK(l.rtt_us < 2'000);
+  }
+  CHECK(sees(v[1], 2));
+}

@@ -131,6 +131,11 @@ class simulation {
   /// schedule (the nemesis does).
   void at(clock::time_point t, std::function<void()> f);
 
+  /// Frames from `from` to `to` take `latency` plus up to `jitter` (instead
+  /// of the configured defaults); one direction: set both for a slow link.
+  void set_link(std::uint64_t from, std::uint64_t to, std::chrono::microseconds latency,
+                std::chrono::microseconds jitter = {});
+
   // ---- faults (applied now; each is traced) ------------------------------------
 
   /// kill -9: the node stops at once; its peers' connections are reset
