@@ -279,3 +279,30 @@ TEST_CASE("latency per link: a slow link shows in the round trip the node measur
   }
   CHECK(sees(v[1], 2));
 }
+
+TEST_CASE("an actor in a nested VM meets another node's actor at the cluster level") {
+  sim::simulation s({.seed = 14});
+  std::vector<std::string> got;
+  s.add_node(1, [](sim::node_context& n) {
+    // Two levels down: the cluster level is one call away all the same.
+    auto speaker = actor<>{}.on_start([](turn<>& t) {
+      t.at_cluster().subscribe("ear"_t, {.on_presence = [](turn<>& t, const presence&) {
+                                  t.at_cluster().send(rec("said", "hello from depth 2"));
+                                }});
+    });
+    n.ground.spawn(nested_vm("outer", {nested_vm("inner", {speaker})}));
+  });
+  s.add_node(2, [&got](sim::node_context& n) {
+    n.ground.spawn(actor<>{}.on_start([&got](turn<>& t) {
+      auto c = t.at_cluster();
+      c.publish("ear"_t);
+      c.subscribe("said($x)"_t, {.on_message = [&got](turn<>&, const message& m) {
+                                  got.emplace_back(m["x"].as_string());
+                                }});
+    }));
+  });
+  s.run_for(1s);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0] == "hello from depth 2");
+  CHECK(s.ground(1).vm_count() == 3);
+}
