@@ -15,6 +15,7 @@ struct entry {
   scenario_result (*run)(const scenario_options&);
 };
 constexpr entry all[] = {
+    {"election", detail::run_election},
     {"presence", detail::run_presence},
 };
 

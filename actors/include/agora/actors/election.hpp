@@ -4,8 +4,9 @@
 // Every member node runs one elector in its ground VM (agora-node does).
 // Electors meet at the cluster level:
 //
-//   elector(ID)            each elector publishes it: who can lead, and
-//                          whose loss (node_lost) starts an election
+//   elector(ID, FLOOR)     each elector publishes it: who can lead, whose
+//                          loss (node_lost) starts an election, and the
+//                          lowest epoch it will vote for (its incarnation)
 //   leader(ID, EPOCH)      the acting leader asserts it; anyone can watch
 //                          it (on_leader below)
 //   vote_request(C, E)     Bully's "election": candidate C asks for epoch E
@@ -24,7 +25,13 @@
 // The rules:
 //  * A node stands for election when it sees no leader, is the highest
 //    elector it sees, and (with the quorum guard) sees a majority of the
-//    configured cluster size. Its epoch is one more than any it has seen.
+//    configured cluster size. Its epoch is one more than any it has seen,
+//    the electors' floors included.
+//  * Nodes keep nothing on disk: an elector starts knowing only its floor,
+//    its incarnation. As incarnations grow with the wall clock, an epoch
+//    chosen after a restart is above every epoch used before it (as long
+//    as the nodes' clocks roughly agree), so memory lost in a restart does
+//    not let two leaders share an epoch.
 //  * A voter grants one vote per epoch, only for an epoch newer than any it
 //    knows, only while it sees no other leader and no elector higher than
 //    the candidate. A candidate wins with a majority of the configured size
@@ -68,6 +75,11 @@ namespace agora::election {
 
 struct config {
   std::uint64_t id = 0;              // this node's id (a member, >= 1)
+  /// This node's incarnation (cluster::node::incarnation(): microseconds
+  /// since the Unix epoch when the process started). Epochs never go below
+  /// an elector's incarnation, so a node that lost its memory in a restart
+  /// cannot vote again, or lead, in an epoch that was used before it.
+  std::uint64_t incarnation = 0;
   std::size_t cluster_size = 0;      // the configured number of members; 0: unknown
   /// The majority guard; default: on when cluster_size >= 3.
   std::optional<bool> quorum{};
@@ -100,6 +112,9 @@ struct state {
   std::uint64_t epoch = 0;         // candidate / leader: the epoch it stands for or leads
   bool acting = false;             // leader with a valid lease (or no guard)
   std::uint64_t elections = 0;     // elections this node stood in
+  /// The elector's renewal tick now, and (leader) the tick at which its
+  /// lease runs out: tick N falls N renewals after the elector started.
+  std::uint64_t tick = 0, lease_until = 0;
 };
 
 /// The elector actor; `on_change` (optional) is called after every change of
