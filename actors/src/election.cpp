@@ -39,12 +39,16 @@ struct elector_state {
   state st;
   state reported;  // the last state told to on_change
   tick_t now = 0;
-  std::map<std::uint64_t, int> electors;  // live elector ids (this node's own included)
+  struct seen_elector {
+    int count = 0;
+    tick_t since = 0;  // seen continuously since this tick
+  };
+  std::map<std::uint64_t, seen_elector> electors;  // live electors (this node's own included)
   leader_view leaders;
   // The leader this node follows and since when it has seen it (damping).
   std::optional<leader_info> followed;
   tick_t followed_since = 0;
-  std::uint64_t asked_to_step_down = 0;  // epoch of the last step_down sent
+  tick_t asked_to_step_down = 0;  // when this node last asked the leader to make way
   tick_t next_try = startup_ticks;
   std::uint64_t voted_epoch = 0;
   // The candidate this node last voted for (itself included) and when:
@@ -68,9 +72,22 @@ struct elector_state {
 
   std::uint64_t me() const { return cfg.id; }
   std::size_t live() const { return electors.size(); }
-  std::uint64_t highest_live() const { return electors.empty() ? me() : electors.rbegin()->first; }
+  /// Who should lead, as this node sees it: the highest elector seen for
+  /// stable_after — or, when none has been seen that long (a cold start),
+  /// the highest one seen at all. A node that keeps restarting is never
+  /// preferred over the stable ones: that is the damping.
+  std::uint64_t preferred() const {
+    for (auto it = electors.rbegin(); it != electors.rend(); ++it)
+      if (now >= it->second.since + stable_ticks) return it->first;
+    return electors.empty() ? me() : electors.rbegin()->first;
+  }
   bool sees_majority() const { return !guard || live() >= majority; }
   void learn(std::uint64_t epoch) { st.newest_epoch = std::max(st.newest_epoch, epoch); }
+  /// The lowest epoch a candidacy may use: above the floors of the electors
+  /// seen (their incarnations) and what voters answered. Floors are not
+  /// epochs anyone led in: they fence no leader.
+  std::uint64_t floor = 0;
+  void raise_floor(std::uint64_t f) { floor = std::max(floor, f); }
 };
 
 using eturn = turn<elector_state>;
@@ -120,7 +137,7 @@ void check_win(eturn& t) {
 
 void stand(eturn& t) {
   auto& s = t.state;
-  s.st.epoch = s.st.newest_epoch + 1;
+  s.st.epoch = std::max(s.st.newest_epoch, s.floor) + 1;
   s.learn(s.st.epoch);
   s.voted_epoch = s.st.epoch;
   s.st.role = role::candidate;
@@ -142,14 +159,15 @@ void evaluate(eturn& t) {
   }
   if (s.st.role != role::follower) return;
   if (current && current->id != s.me()) {
-    if (s.cfg.preempt && current->id < s.me() && s.highest_live() == s.me() && s.sees_majority() &&
-        s.now >= s.followed_since + s.stable_ticks && s.asked_to_step_down != current->epoch) {
-      s.asked_to_step_down = current->epoch;
+    if (s.cfg.preempt && current->id < s.me() && s.preferred() == s.me() && s.sees_majority() &&
+        s.now >= s.followed_since + s.stable_ticks &&
+        (s.asked_to_step_down == 0 || s.now >= s.asked_to_step_down + s.timeout_ticks)) {
+      s.asked_to_step_down = s.now;  // asked again later if the request is lost
       t.at_cluster().send(rec("step_down", i64(s.me()), i64(current->epoch)));
     }
     return;
   }
-  if (!current && s.highest_live() == s.me() && s.sees_majority() && s.now >= s.next_try) stand(t);
+  if (!current && s.preferred() == s.me() && s.sees_majority() && s.now >= s.next_try) stand(t);
 }
 
 /// The leader's checks: is it still entitled to act?
@@ -207,9 +225,9 @@ void answer_requests(eturn& t) {
     const auto [candidate, r] = *it;
     const auto [epoch, since] = r;
     std::optional<bool> answer;
-    if (epoch <= s.voted_epoch || epoch <= s.st.newest_epoch)
-      answer = false;  // not newer than what this node knows
-    else if (!s.leaders.current() && s.highest_live() <= candidate && s.st.role != role::leader &&
+    if (epoch <= s.voted_epoch || epoch <= s.st.newest_epoch || epoch <= s.cfg.incarnation)
+      answer = false;  // not newer than what this node knows, or below its floor
+    else if (!s.leaders.current() && s.preferred() <= candidate && s.st.role != role::leader &&
              !promised_elsewhere(s, candidate))
       answer = true;
     else if (s.now >= since + s.timeout_ticks)
@@ -226,7 +244,8 @@ void answer_requests(eturn& t) {
       if (s.st.role == role::candidate) become_follower(t, s.timeout_ticks);
     }
     t.at_cluster().send(rec("vote", i64(s.me()), i64(candidate), i64(epoch),
-                            *answer ? sym("true") : sym("false"), i64(s.st.newest_epoch)));
+                            *answer ? sym("true") : sym("false"),
+                            i64(std::max(s.st.newest_epoch, s.cfg.incarnation))));
   }
 }
 
@@ -246,7 +265,7 @@ void on_vote(eturn& t, const message& m) {
   if (!uint_field(b[0]) || !uint_field(b[2]) || !uint_field(b[4])) return;
   const std::uint64_t voter = u64(b[0]), epoch = u64(b[2]), newest = u64(b[4]);
   const bool granted = b[3] == sym("true");
-  s.learn(newest);
+  s.raise_floor(newest);
   if (s.st.role == role::candidate && epoch == s.st.epoch) {
     if (granted) {
       s.grants.insert(voter);
@@ -374,7 +393,7 @@ actor_spec elector(config c, std::function<void(const state&)> on_change) {
   init.stable_ticks = ticks(c.stable_after, c.renew);
   init.lease_ticks = ticks(c.lease, c.renew);
   init.timeout_ticks = ticks(c.election_timeout, c.renew);
-  init.st.newest_epoch = c.incarnation;  // the floor: nothing below it is ours to use
+  init.floor = c.incarnation;  // nothing below it is ours to use
   init.cfg = std::move(c);
   init.on_change = std::move(on_change);
   return actor<elector_state>{std::move(init)}.on_start([](eturn& t) {
@@ -385,14 +404,15 @@ actor_spec elector(config c, std::function<void(const state&)> on_change) {
     cl.subscribe(rec("elector", _, _),
                  {.on_presence = [](eturn& t, const presence& p) {
                     if (!uint_field(p.flow()[0]) || !uint_field(p.flow()[1])) return;
-                    ++t.state.electors[u64(p.flow()[0])];
-                    t.state.learn(u64(p.flow()[1]));  // it votes for nothing below its floor
+                    auto& e = t.state.electors[u64(p.flow()[0])];
+                    if (e.count++ == 0) e.since = t.state.now;
+                    t.state.raise_floor(u64(p.flow()[1]));  // it votes for nothing below its floor
                     after(t);
                   },
                   .on_absence = [](eturn& t, const absence& a) {
                     if (!uint_field(a.flow()[0])) return;
                     auto it = t.state.electors.find(u64(a.flow()[0]));
-                    if (it != t.state.electors.end() && --it->second <= 0) t.state.electors.erase(it);
+                    if (it != t.state.electors.end() && --it->second.count <= 0) t.state.electors.erase(it);
                     after(t);
                   }});
     cl.subscribe(leader_topic(),

@@ -57,7 +57,7 @@ TEST_CASE("the result line and the replay command") {
 
 TEST_CASE("unknown scenarios and impossible options are refused with a clear error") {
   CHECK_THROWS_WITH_AS(agora::sim::run_scenario("nope", {}),
-                       doctest::Contains("unknown scenario \"nope\" (known: presence)"),
+                       doctest::Contains("unknown scenario \"nope\" (known: election, presence)"),
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(agora::sim::run_scenario("presence", {.duration = 5s}),
                        doctest::Contains("--seconds must be at least"), std::invalid_argument);
