@@ -6,9 +6,11 @@
 #include <memory>
 #include <stdexcept>
 
+#include "agora/actors/election.hpp"
 #include "agora/cluster/node.hpp"
 #include "agora/drivers/timer.hpp"
 #include "agora/ground.hpp"
+#include "leader_log.hpp"
 #include "presence_demo.hpp"
 
 namespace agora::node_app {
@@ -53,6 +55,15 @@ int run_node(const node_settings& settings) {
     std::fflush(stdout);
   });
   g.spawn(timer::driver(g));
+  // Every member stands in elections (a client, agora-node status, never).
+  auto elect = settings.election;
+  elect.id = id;
+  elect.incarnation = node->incarnation();
+  g.spawn(election::elector(elect, [log](const election::state& s) {
+    log.debug("election: {} in epoch {} (newest known {}){}", election::to_string(s.role), s.epoch,
+              s.newest_epoch, s.role == election::role::leader && !s.acting ? ", not acting" : "");
+  }));
+  g.spawn(leader_log(log));
   return g.run(presence_demo(id, log));
 }
 

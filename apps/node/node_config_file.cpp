@@ -45,6 +45,10 @@ void apply(const node_overrides& o, node_settings& s, findings& found) {
     s.level = *o.level;
     origin["log_level"] = "--log-level";
   }
+  if (o.cluster_size) {
+    s.election.cluster_size = *o.cluster_size;
+    origin["election.cluster_size"] = "--cluster-size";
+  }
 }
 
 /// The settings a problem of cluster::validate() is about, by the word it
@@ -104,6 +108,21 @@ node_settings finish(node_settings s, const std::string& source, findings found)
       found.add(fmt::format("{}: {}", found.origin.at(*made), p));
     else
       found.add(source.empty() ? p : fmt::format("{}: {}", source, p));
+  }
+  // The elector's settings, against the failure deadline they depend on:
+  // unless set, the lease is half the deadline and a renewal a fifth of that
+  // (500 and 100 ms with the default deadline of 1 s).
+  if (!found.origin.count("election.lease_ms") && s.config.deadline.count() > 1)
+    s.election.lease = std::min(s.election.lease, s.config.deadline / 2);
+  if (!found.origin.count("election.renew_ms"))
+    s.election.renew = std::max(std::chrono::milliseconds(1), std::min(s.election.renew, s.election.lease / 5));
+  auto election = s.election;
+  election.id = std::max<std::uint64_t>(s.config.id, 1);
+  for (const auto& p : election::validate(election, s.config.deadline)) {
+    const char* setting = p.find("quorum") != std::string::npos ? "election.quorum" : "election.lease_ms";
+    auto made = found.origin.find(setting);
+    found.add(made != found.origin.end() ? fmt::format("{}: {}", made->second, p)
+                                         : (source.empty() ? p : fmt::format("{}: {}", source, p)));
   }
   if (!found.problems.empty()) throw config_error(found.in_order());
   return s;

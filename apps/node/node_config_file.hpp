@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agora/actors/election.hpp"
 #include "agora/cluster/config.hpp"
 #include "node_log.hpp"
 
@@ -26,6 +27,7 @@ struct node_overrides {
   std::vector<std::string> seeds;               // --seed ...: when given, replace the file's
   std::optional<std::string> secret_file;       // --secret-file
   std::optional<log_level> level;               // --log-level
+  std::optional<std::size_t> cluster_size;      // --cluster-size
 };
 
 /// A node's settings, ready for agora::cluster::node.
@@ -33,6 +35,9 @@ struct node_settings {
   cluster::node_config config;  // the secret included
   std::string secret_file;      // where the secret was read from
   log_level level = log_level::info;
+  /// The elector's settings ([election]); id and incarnation are filled in
+  /// when the node starts.
+  election::config election;
 };
 
 /// The configuration cannot be used: every problem found, one line each.

@@ -51,6 +51,11 @@ int main(int argc, char** argv) {
   auto* level_opt =
       cli.add_option("--log-level", log_level_name, "debug, info, warn or error (default: info)")
           ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  std::size_t cluster_size = 0;
+  auto* size_opt = cli.add_option("--cluster-size", cluster_size,
+                                  "the configured number of members, for the election's majority guard "
+                                  "(on from 3; default: the [election] setting, else 0: no guard)")
+                       ->check(CLI::Range(0, 10'000));
 
   status_options status;
   double interval_s = 1, timeout_s = 5;
@@ -88,6 +93,7 @@ int main(int argc, char** argv) {
     if (*advertise_opt) overrides.advertise = advertise;
     if (*secret_opt) overrides.secret_file = secret_file;
     if (*level_opt) overrides.level = parse_log_level(log_level_name);
+    if (*size_opt) overrides.cluster_size = cluster_size;
     node_settings settings;
     try {
       settings = load_node_settings(*config_opt ? std::optional(config_file) : std::nullopt, overrides);

@@ -18,19 +18,22 @@ namespace {
 
 using key_list = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 11> top_keys = {
+constexpr std::array<std::string_view, 12> top_keys = {
     "cluster", "id", "listen", "advertise", "seeds", "secret_file", "allow", "log_level",
-    "timing",  "limits", "tls"};
+    "timing",  "limits", "tls", "election"};
 constexpr std::array<std::string_view, 5> timing_keys = {
     "heartbeat_ms", "deadline_ms", "handshake_timeout_ms", "reconnect_min_ms", "reconnect_max_ms"};
 constexpr std::array<std::string_view, 5> limits_keys = {
     "max_frame", "send_queue_high", "send_queue_max", "too_slow_after_ms", "failed_handshakes_per_minute"};
 constexpr std::array<std::string_view, 4> tls_keys = {"enabled", "certificate", "private_key", "ca"};
+constexpr std::array<std::string_view, 7> election_keys = {
+    "cluster_size", "quorum", "stable_after_ms", "preempt", "renew_ms", "lease_ms", "election_timeout_ms"};
 
 key_list keys_of(std::string_view table) {
   if (table == "timing") return timing_keys;
   if (table == "limits") return limits_keys;
   if (table == "tls") return tls_keys;
+  if (table == "election") return election_keys;
   return top_keys;
 }
 
@@ -113,6 +116,8 @@ class file_reader {
         if (auto t = table(v, key)) read_limits(*t);
       } else if (key == "tls") {
         if (auto t = table(v, key)) read_tls(*t);
+      } else if (key == "election") {
+        if (auto t = table(v, key)) read_election(*t);
       } else {
         unknown(k, "");
       }
@@ -155,6 +160,30 @@ class file_reader {
         if (auto n = integer(v, "limits", key, 1, 1'000'000)) c.failed_handshakes_per_minute = static_cast<unsigned>(*n);
       } else
         unknown(k, "limits");
+    }
+  }
+
+  void read_election(const toml::table& t) {
+    auto& e = out_.election;
+    for (auto&& [k, v] : t) {
+      const std::string_view key = k.str();
+      if (key == "cluster_size") {
+        if (auto n = integer(v, "election", key, 0, 10'000)) e.cluster_size = static_cast<std::size_t>(*n);
+      } else if (key == "quorum") {
+        if (auto on = boolean(v, "election", key)) e.quorum = *on;
+      } else if (key == "preempt") {
+        if (auto on = boolean(v, "election", key)) e.preempt = *on;
+      } else if (key == "stable_after_ms") {
+        set_ms(e.stable_after, v, "election", key);
+      } else if (key == "renew_ms") {
+        set_ms(e.renew, v, "election", key);
+      } else if (key == "lease_ms") {
+        set_ms(e.lease, v, "election", key);
+      } else if (key == "election_timeout_ms") {
+        set_ms(e.election_timeout, v, "election", key);
+      } else {
+        unknown(k, "election");
+      }
     }
   }
 

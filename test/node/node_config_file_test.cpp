@@ -250,7 +250,7 @@ TEST_CASE("node config: an unknown key is refused, listing the keys that exist")
   auto p = t.problem(std::string(node_toml::required) + "colour = \"blue\"\n");
   CHECK(contains(p, t.file + ":4: unknown key 'colour' at the top level"));
   CHECK(contains(p, "(the keys there: cluster, id, listen, advertise, seeds, secret_file, allow, log_level, timing, "
-                    "limits, tls)"));
+                    "limits, tls, election)"));
 
   p = t.problem(std::string(node_toml::required) + "[timing]\nheartbeat = 100\n");
   CHECK(contains(p, t.file + ":5: unknown key 'heartbeat' in [timing]"));
@@ -402,4 +402,24 @@ TEST_CASE("node config: a configuration file that cannot be read says why") {
   } catch (const config_error& e) {
     CHECK(contains(e.what(), "larger than 1048576 bytes"));
   }
+}
+
+TEST_CASE("node config: [election] settings, and the lease derived from a short deadline") {
+  node_toml t;
+  const std::string base = node_toml::required;
+  auto s = t.load(base + "[election]\ncluster_size = 5\nquorum = true\nstable_after_ms = 3000\npreempt = false\n");
+  CHECK(s.election.cluster_size == 5);
+  CHECK(s.election.quorum == true);
+  CHECK(s.election.stable_after == std::chrono::milliseconds(3000));
+  CHECK(!s.election.preempt);
+  CHECK(s.election.lease == std::chrono::milliseconds(500));  // deadline 1 s: the defaults
+  s = t.load(base + "[timing]\nheartbeat_ms = 50\ndeadline_ms = 300\n");
+  CHECK(s.election.lease == std::chrono::milliseconds(150));
+  CHECK(s.election.renew == std::chrono::milliseconds(30));
+  CHECK(t.problem(base + "[election]\nlease_ms = 950\n") ==
+        t.file + ":5: key 'lease_ms' in [election]: election: lease (950 ms) + renew (100 ms) must "
+                 "stay below the failure deadline (1000 ms), or an old leader could still act when "
+                 "the others elect a new one");
+  CHECK(t.problem(base + "[election]\ncluster_siz = 5\n").find("unknown key 'cluster_siz' in [election]") !=
+        std::string::npos);
 }
