@@ -14,6 +14,7 @@
 
 #include "agora/cluster/config.hpp"
 #include "node_log.hpp"
+#include "telemetry/telemetry_settings.hpp"
 
 namespace agora::node_app {
 
@@ -26,6 +27,9 @@ struct node_overrides {
   std::vector<std::string> seeds;               // --seed ...: when given, replace the file's
   std::optional<std::string> secret_file;       // --secret-file
   std::optional<log_level> level;               // --log-level
+  std::optional<std::string> http;              // --http
+  std::optional<std::int64_t> status_interval_ms, metrics_interval_ms;  // --status-interval-ms ...
+  std::optional<std::int64_t> rtt_alert_ms, rss_alert_bytes, election_alert_ms;
 };
 
 /// A node's settings, ready for agora::cluster::node.
@@ -33,6 +37,7 @@ struct node_settings {
   cluster::node_config config;  // the secret included
   std::string secret_file;      // where the secret was read from
   log_level level = log_level::info;
+  telemetry_settings telemetry;
 };
 
 /// The configuration cannot be used: every problem found, one line each.
