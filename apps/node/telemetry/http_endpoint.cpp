@@ -35,6 +35,15 @@ http_endpoint::http_endpoint(const host_port& where, sources from) : impl_(std::
   s.set_read_timeout(5, 0);
   s.set_write_timeout(5, 0);
   s.set_keep_alive_max_count(100);
+  // Decided before any body is read: the endpoints take GET only.
+  s.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (req.method == "GET" || req.method == "HEAD") return httplib::Server::HandlerResponse::Unhandled;
+    res.status = 405;
+    res.set_header("Allow", "GET, HEAD");
+    res.set_header("Connection", "close");
+    res.set_content("only GET: try /metrics or /status\n", "text/plain");
+    return httplib::Server::HandlerResponse::Handled;
+  });
   s.Get("/metrics", [f = from.metrics](const httplib::Request&, httplib::Response& res) {
     answer(res, f(), "text/plain; version=0.0.4; charset=utf-8");
   });
