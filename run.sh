@@ -143,7 +143,7 @@ test_pass() {
 }
 
 cmd_test() {
-  bootstrap
+  bootstrap --test
   local pass start failed=() summary=()
   for pass in normal asan; do
     start=$SECONDS

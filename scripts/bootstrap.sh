@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bootstrap.sh — install the Debian packages agora needs to build, if missing.
 #
-#   scripts/bootstrap.sh [--bench] [EXTRA_PACKAGE...]
+#   scripts/bootstrap.sh [--bench] [--test] [EXTRA_PACKAGE...]
 #
 # Checks every package with dpkg-query; when all are installed it prints one
 # line and does nothing else. Otherwise it runs `apt-get update` (a fresh
@@ -12,7 +12,9 @@
 # Extra package names given as arguments are checked/installed too
 # (run.sh fuzz passes the clang toolchain this way). --bench adds the
 # programs the cluster benchmark's baselines run (Erlang distribution,
-# mosquitto); they are never installed otherwise.
+# mosquitto); they are never installed otherwise. --test adds the tools the
+# test suite runs when they are there (promtool, from Debian's prometheus
+# package, checks agora-node's /metrics); `run.sh test` (CI) passes it.
 set -euo pipefail
 
 # Packages every build needs. Add new ones here, one per line.
@@ -29,6 +31,12 @@ PACKAGES=(
   libssl-dev
   libtomlplusplus-dev
   nlohmann-json3-dev
+  libcpp-httplib-dev
+)
+
+# Opt-in (--test): tools the tests use (they skip, saying so, without them).
+TEST_PACKAGES=(
+  prometheus
 )
 
 # Opt-in (--bench): the cluster benchmark's baselines.
@@ -39,10 +47,10 @@ BENCH_PACKAGES=(
   libmosquitto-dev
 )
 
-if [[ ${1:-} == --bench ]]; then
+while [[ ${1:-} == --bench || ${1:-} == --test ]]; do
+  if [[ $1 == --bench ]]; then PACKAGES+=("${BENCH_PACKAGES[@]}"); else PACKAGES+=("${TEST_PACKAGES[@]}"); fi
   shift
-  PACKAGES+=("${BENCH_PACKAGES[@]}")
-fi
+done
 PACKAGES+=("$@")
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

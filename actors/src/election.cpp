@@ -42,6 +42,7 @@ struct elector_state {
   struct seen_elector {
     int count = 0;
     tick_t since = 0;  // seen continuously since this tick
+    bool candidate = true;
   };
   std::map<std::uint64_t, seen_elector> electors;  // live electors (this node's own included)
   leader_view leaders;
@@ -78,8 +79,10 @@ struct elector_state {
   /// preferred over the stable ones: that is the damping.
   std::uint64_t preferred() const {
     for (auto it = electors.rbegin(); it != electors.rend(); ++it)
-      if (now >= it->second.since + stable_ticks) return it->first;
-    return electors.empty() ? me() : electors.rbegin()->first;
+      if (it->second.candidate && now >= it->second.since + stable_ticks) return it->first;
+    for (auto it = electors.rbegin(); it != electors.rend(); ++it)
+      if (it->second.candidate) return it->first;
+    return 0;  // no candidate in sight
   }
   bool sees_majority() const { return !guard || live() >= majority; }
   void learn(std::uint64_t epoch) { st.newest_epoch = std::max(st.newest_epoch, epoch); }
@@ -400,12 +403,13 @@ actor_spec elector(config c, std::function<void(const state&)> on_change) {
     auto& s = t.state;
     const std::int64_t me = i64(s.me());
     auto cl = t.at_cluster();
-    cl.publish(rec("elector", me, i64(s.cfg.incarnation)));
-    cl.subscribe(rec("elector", _, _),
+    cl.publish(rec("elector", me, i64(s.cfg.incarnation), s.cfg.candidate ? sym("true") : sym("false")));
+    cl.subscribe(rec("elector", _, _, _),
                  {.on_presence = [](eturn& t, const presence& p) {
                     if (!uint_field(p.flow()[0]) || !uint_field(p.flow()[1])) return;
                     auto& e = t.state.electors[u64(p.flow()[0])];
                     if (e.count++ == 0) e.since = t.state.now;
+                    e.candidate = p.flow()[2] == sym("true");
                     t.state.raise_floor(u64(p.flow()[1]));  // it votes for nothing below its floor
                     after(t);
                   },

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <map>
 #include <set>
@@ -16,6 +17,9 @@
 #include <vector>
 
 namespace agora::node_app {
+
+/// Longest telemetry interval or time bound, in ms: a day.
+inline constexpr std::int64_t max_telemetry_ms = 86'400'000;
 
 /// A setting's name in the layout: "id", "timing.heartbeat_ms".
 inline std::string setting_name(std::string_view table, std::string_view key) {

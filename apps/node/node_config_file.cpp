@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 
 #include "config_findings.hpp"
@@ -45,9 +46,45 @@ void apply(const node_overrides& o, node_settings& s, findings& found) {
     s.level = *o.level;
     origin["log_level"] = "--log-level";
   }
+  if (o.not_candidate) {
+    s.election.candidate = false;
+    origin["election.candidate"] = "--no-candidate";
+  }
   if (o.cluster_size) {
     s.election.cluster_size = *o.cluster_size;
     origin["election.cluster_size"] = "--cluster-size";
+  }
+  auto& t = s.telemetry;
+  if (o.http) {
+    origin["telemetry.http"] = "--http";
+    if (parse_host_port(*o.http))
+      t.http = *o.http;
+    else
+      found.tell("telemetry.http", fmt::format("--http: \"{}\" is not HOST:PORT", *o.http));
+  }
+  struct ms_flag {
+    const std::optional<std::int64_t>& value;
+    std::chrono::milliseconds& field;
+    const char *flag, *setting;
+  };
+  for (const auto& f : {ms_flag{o.status_interval_ms, t.status_interval, "--status-interval-ms", "telemetry.status_interval_ms"},
+                        ms_flag{o.metrics_interval_ms, t.metrics_interval, "--metrics-interval-ms", "telemetry.metrics_interval_ms"},
+                        ms_flag{o.rtt_alert_ms, t.rtt_alert, "--rtt-alert-ms", "telemetry.rtt_alert_ms"},
+                        ms_flag{o.election_alert_ms, t.election_alert, "--election-alert-ms", "telemetry.election_alert_ms"}}) {
+    if (!f.value) continue;
+    origin[f.setting] = f.flag;
+    if (*f.value >= 1 && *f.value <= max_telemetry_ms)
+      f.field = std::chrono::milliseconds(*f.value);
+    else
+      found.tell(f.setting, fmt::format("{}: {} is out of range: 1 to {}", f.flag, *f.value, max_telemetry_ms));
+  }
+  if (o.rss_alert_bytes) {
+    origin["telemetry.rss_alert_bytes"] = "--rss-alert-bytes";
+    if (*o.rss_alert_bytes >= 0)
+      t.rss_alert_bytes = static_cast<std::uint64_t>(*o.rss_alert_bytes);
+    else
+      found.tell("telemetry.rss_alert_bytes", fmt::format("--rss-alert-bytes: {} is out of range: 0 to {}",
+                                                          *o.rss_alert_bytes, std::numeric_limits<std::int64_t>::max()));
   }
 }
 

@@ -15,6 +15,7 @@
 #include "agora/actors/election.hpp"
 #include "agora/cluster/config.hpp"
 #include "node_log.hpp"
+#include "telemetry/telemetry_settings.hpp"
 
 namespace agora::node_app {
 
@@ -28,6 +29,10 @@ struct node_overrides {
   std::optional<std::string> secret_file;       // --secret-file
   std::optional<log_level> level;               // --log-level
   std::optional<std::size_t> cluster_size;      // --cluster-size
+  bool not_candidate = false;                   // --no-candidate
+  std::optional<std::string> http;              // --http
+  std::optional<std::int64_t> status_interval_ms, metrics_interval_ms;  // --status-interval-ms ...
+  std::optional<std::int64_t> rtt_alert_ms, rss_alert_bytes, election_alert_ms;
 };
 
 /// A node's settings, ready for agora::cluster::node.
@@ -38,6 +43,7 @@ struct node_settings {
   /// The elector's settings ([election]); id and incarnation are filled in
   /// when the node starts.
   election::config election;
+  telemetry_settings telemetry;
 };
 
 /// The configuration cannot be used: every problem found, one line each.

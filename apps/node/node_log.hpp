@@ -31,18 +31,22 @@ inline std::optional<log_level> parse_log_level(std::string_view s) noexcept {
 class node_log {
  public:
   using sink = std::function<void(std::string_view line)>;
+  /// Also told every line, at any level, without the prefix (telemetry).
+  using tee = std::function<void(log_level, std::string_view text)>;
 
   /// `to` receives each line without its newline; empty: standard output.
-  node_log(std::string prefix, log_level threshold, sink to = {})
-      : prefix_(std::move(prefix)), threshold_(threshold), sink_(std::move(to)) {}
+  node_log(std::string prefix, log_level threshold, sink to = {}, tee also = {})
+      : prefix_(std::move(prefix)), threshold_(threshold), sink_(std::move(to)), tee_(std::move(also)) {}
 
   bool enabled(log_level l) const noexcept { return l >= threshold_; }
 
   template <class... Args>
   void write(log_level l, fmt::format_string<Args...> f, Args&&... args) const {
+    if (!enabled(l) && !tee_) return;
+    const std::string text = fmt::format(f, std::forward<Args>(args)...);
+    if (tee_) tee_(l, text);
     if (!enabled(l)) return;
-    const std::string line =
-        fmt::format("{}: {}: {}", prefix_, to_string(l), fmt::format(f, std::forward<Args>(args)...));
+    const std::string line = fmt::format("{}: {}: {}", prefix_, to_string(l), text);
     if (sink_) {
       sink_(line);
     } else {
@@ -63,6 +67,7 @@ class node_log {
   std::string prefix_;
   log_level threshold_;
   sink sink_;
+  tee tee_;
 };
 
 }  // namespace agora::node_app

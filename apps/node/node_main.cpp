@@ -1,6 +1,8 @@
 // agora-node: a node of an agora cluster (docs/NODE.md).
 //   agora-node [--config node.toml] [--id N] [--listen HOST:PORT] [--advertise HOST:PORT]
 //              [--seed HOST:PORT]... [--secret-file F] [--log-level debug|info|warn|error]
+//              [--http HOST:PORT] [--status-interval-ms N] [--metrics-interval-ms N]
+//              [--rtt-alert-ms N] [--rss-alert-bytes N] [--election-alert-ms N]
 //   agora-node status --connect HOST:PORT --secret-file F [--json] [--watch]
 //              [--interval SECONDS] [--timeout SECONDS]
 // Exit status: 0 after SIGTERM/SIGINT (status: once answered), 1 on a
@@ -56,6 +58,17 @@ int main(int argc, char** argv) {
                                   "the configured number of members, for the election's majority guard "
                                   "(on from 3; default: the [election] setting, else 0: no guard)")
                        ->check(CLI::Range(0, 10'000));
+  cli.add_flag("--no-candidate", overrides.not_candidate,
+               "never stand for leader (still vote and count toward the majority)");
+
+  std::string http;
+  auto* http_opt = cli.add_option("--http", http, "HOST:PORT to serve /metrics and /status on (port 0: any)");
+  std::int64_t status_ms = 0, metrics_ms = 0, rtt_ms = 0, rss_bytes = 0, election_ms = 0;
+  auto* status_ms_opt = cli.add_option("--status-interval-ms", status_ms, "publish status(NODE, ...) this often (default 1000)");
+  auto* metrics_ms_opt = cli.add_option("--metrics-interval-ms", metrics_ms, "publish metrics(NODE, ...) this often (default 5000)");
+  auto* rtt_opt = cli.add_option("--rtt-alert-ms", rtt_ms, "alert when a link's round trip exceeds this (default 250)");
+  auto* rss_opt = cli.add_option("--rss-alert-bytes", rss_bytes, "alert when resident memory exceeds this (default 1 GiB; 0: never)");
+  auto* election_opt = cli.add_option("--election-alert-ms", election_ms, "alert when the cluster has no leader this long (default 2000)");
 
   status_options status;
   double interval_s = 1, timeout_s = 5;
@@ -94,6 +107,12 @@ int main(int argc, char** argv) {
     if (*secret_opt) overrides.secret_file = secret_file;
     if (*level_opt) overrides.level = parse_log_level(log_level_name);
     if (*size_opt) overrides.cluster_size = cluster_size;
+    if (*http_opt) overrides.http = http;
+    if (*status_ms_opt) overrides.status_interval_ms = status_ms;
+    if (*metrics_ms_opt) overrides.metrics_interval_ms = metrics_ms;
+    if (*rtt_opt) overrides.rtt_alert_ms = rtt_ms;
+    if (*rss_opt) overrides.rss_alert_bytes = rss_bytes;
+    if (*election_opt) overrides.election_alert_ms = election_ms;
     node_settings settings;
     try {
       settings = load_node_settings(*config_opt ? std::optional(config_file) : std::nullopt, overrides);

@@ -18,22 +18,27 @@ namespace {
 
 using key_list = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 12> top_keys = {
+constexpr std::array<std::string_view, 13> top_keys = {
     "cluster", "id", "listen", "advertise", "seeds", "secret_file", "allow", "log_level",
-    "timing",  "limits", "tls", "election"};
+    "timing",  "limits", "tls", "election", "telemetry"};
 constexpr std::array<std::string_view, 5> timing_keys = {
     "heartbeat_ms", "deadline_ms", "handshake_timeout_ms", "reconnect_min_ms", "reconnect_max_ms"};
 constexpr std::array<std::string_view, 5> limits_keys = {
     "max_frame", "send_queue_high", "send_queue_max", "too_slow_after_ms", "failed_handshakes_per_minute"};
 constexpr std::array<std::string_view, 4> tls_keys = {"enabled", "certificate", "private_key", "ca"};
-constexpr std::array<std::string_view, 7> election_keys = {
-    "cluster_size", "quorum", "stable_after_ms", "preempt", "renew_ms", "lease_ms", "election_timeout_ms"};
+constexpr std::array<std::string_view, 8> election_keys = {
+    "cluster_size", "quorum", "stable_after_ms", "preempt", "candidate", "renew_ms", "lease_ms",
+    "election_timeout_ms"};
+constexpr std::array<std::string_view, 8> telemetry_keys = {
+    "status_interval_ms", "metrics_interval_ms", "rtt_alert_ms", "rss_alert_bytes", "election_alert_ms",
+    "log_level", "log_lines_per_second", "http"};
 
 key_list keys_of(std::string_view table) {
   if (table == "timing") return timing_keys;
   if (table == "limits") return limits_keys;
   if (table == "tls") return tls_keys;
   if (table == "election") return election_keys;
+  if (table == "telemetry") return telemetry_keys;
   return top_keys;
 }
 
@@ -118,6 +123,8 @@ class file_reader {
         if (auto t = table(v, key)) read_tls(*t);
       } else if (key == "election") {
         if (auto t = table(v, key)) read_election(*t);
+      } else if (key == "telemetry") {
+        if (auto t = table(v, key)) read_telemetry(*t);
       } else {
         unknown(k, "");
       }
@@ -173,6 +180,8 @@ class file_reader {
         if (auto on = boolean(v, "election", key)) e.quorum = *on;
       } else if (key == "preempt") {
         if (auto on = boolean(v, "election", key)) e.preempt = *on;
+      } else if (key == "candidate") {
+        if (auto on = boolean(v, "election", key)) e.candidate = *on;
       } else if (key == "stable_after_ms") {
         set_ms(e.stable_after, v, "election", key);
       } else if (key == "renew_ms") {
@@ -200,6 +209,43 @@ class file_reader {
         }
       } else {
         unknown(k, "tls");
+      }
+    }
+  }
+
+  void read_telemetry(const toml::table& t) {
+    auto& s = out_.telemetry;
+    const std::string_view in = "telemetry";
+    for (auto&& [k, v] : t) {
+      const std::string_view key = k.str();
+      if (key == "status_interval_ms")
+        set_ms(s.status_interval, v, in, key);
+      else if (key == "metrics_interval_ms")
+        set_ms(s.metrics_interval, v, in, key);
+      else if (key == "rtt_alert_ms")
+        set_ms(s.rtt_alert, v, in, key);
+      else if (key == "election_alert_ms")
+        set_ms(s.election_alert, v, in, key);
+      else if (key == "rss_alert_bytes") {
+        if (auto n = integer(v, in, key, 0, max_int)) s.rss_alert_bytes = static_cast<std::uint64_t>(*n);
+      } else if (key == "log_lines_per_second") {
+        if (auto n = integer(v, in, key, 1, 100'000)) s.log_lines_per_second = static_cast<unsigned>(*n);
+      } else if (key == "log_level") {
+        if (auto text = string(v, in, key)) {
+          if (auto level = parse_log_level(*text))
+            s.log_threshold = *level;
+          else
+            problem(v, in, key, fmt::format("\"{}\" is not one of debug, info, warn, error", *text));
+        }
+      } else if (key == "http") {
+        if (auto text = string(v, in, key)) {
+          if (text->empty() || parse_host_port(*text))
+            s.http = *text;
+          else
+            problem(v, in, key, fmt::format("\"{}\" is not HOST:PORT", *text));
+        }
+      } else {
+        unknown(k, in);
       }
     }
   }
@@ -293,7 +339,7 @@ class file_reader {
     const std::size_t line = k.source().begin.line;
     std::string what = fmt::format("{}:{}: unknown key '{}'{}", source_, line, key,
                                    table.empty() ? " at the top level" : fmt::format(" in [{}]", table));
-    for (std::string_view other : {"", "timing", "limits", "tls"}) {
+    for (std::string_view other : {"", "timing", "limits", "tls", "telemetry"}) {
       const auto keys = keys_of(other);
       if (other != table && std::find(keys.begin(), keys.end(), key) != keys.end()) {
         // Told as the setting's problem: "listen is not set" would only confuse.

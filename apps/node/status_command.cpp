@@ -17,6 +17,7 @@
 #include "agora/drivers/timer.hpp"
 #include "agora/ground.hpp"
 #include "secret_file.hpp"
+#include "telemetry_table.hpp"
 
 namespace agora::node_app {
 
@@ -56,9 +57,9 @@ void show(const status_session& s, std::string_view note = {}) {
     fmt::print("\x1b[H\x1b[2J");  // cursor home, clear screen
     fmt::print("agora-node status {}, every {}, at {}{}\n\n", s.options.connect, seconds(s.options.interval),
                local_time(), note);
-    fmt::print("{}", cluster::to_text(status));
+    fmt::print("{}{}", cluster::to_text(status), telemetry_table(status));
   } else {
-    fmt::print("{}{}", cluster::to_text(status), s.options.watch ? "\n" : "");
+    fmt::print("{}{}{}", cluster::to_text(status), telemetry_table(status), s.options.watch ? "\n" : "");
   }
   std::fflush(stdout);
 }

@@ -74,6 +74,19 @@ struct node::impl final : upper_level, node_env, std::enable_shared_from_this<im
     }
     if (f) f(s);
   }
+  void complete_status(cluster_status& s) override {
+    std::function<void(cluster_status&)> f;
+    {
+      std::lock_guard lock(mutex);
+      f = completer;
+    }
+    if (f) f(s);
+  }
+  cluster_status full_status() {
+    auto s = core.status();
+    complete_status(s);
+    return s;
+  }
 
   // upper_level
   void start(root_port& root) override {
@@ -121,6 +134,7 @@ struct node::impl final : upper_level, node_env, std::enable_shared_from_this<im
   std::mutex mutex;  // guards the handlers, set from any thread
   std::function<void(const std::string&)> started_handler;
   std::function<void(const cluster_status&)> status_handler;
+  std::function<void(cluster_status&)> completer;
 };
 
 node::node(ground& g, node_config config) : impl_(std::make_shared<impl>(g, std::move(config))) {
@@ -139,6 +153,11 @@ void node::on_status(std::function<void(const cluster_status&)> f) {
   impl_->status_handler = std::move(f);
 }
 
+void node::complete_status(std::function<void(cluster_status&)> f) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->completer = std::move(f);
+}
+
 void node::request_status() {
   asio::post(impl_->io, [n = impl_] { n->core.request_status(); });
 }
@@ -146,9 +165,15 @@ void node::request_status() {
 cluster_status node::status() const {
   auto answer = std::make_shared<std::promise<cluster_status>>();
   auto result = answer->get_future();
-  asio::post(impl_->io, [n = impl_, answer] { answer->set_value(n->core.status()); });
+  asio::post(impl_->io, [n = impl_, answer] { answer->set_value(n->full_status()); });
   if (result.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return {};
   return result.get();
+}
+
+cluster_status node::status_now() const {
+  if (!impl_->io.get_executor().running_in_this_thread())
+    throw std::logic_error("cluster::node::status_now() called off the ground's I/O thread");
+  return impl_->full_status();
 }
 
 std::uint64_t node::incarnation() const noexcept { return impl_->incarnation; }

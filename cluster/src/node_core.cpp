@@ -587,7 +587,11 @@ void node_core::apply(link& l, ops::bye& o) {
   lose_peer(l, o.reason, o.reason.to_string());
   net_.close(l.conn, false);
 }
-void node_core::apply(link& l, ops::status_req& o) { put(l, ops::status{o.tag, to_term(status())}); }
+void node_core::apply(link& l, ops::status_req& o) {
+  auto s = status();
+  env_.complete_status(s);
+  put(l, ops::status{o.tag, to_term(s)});
+}
 void node_core::apply(link&, ops::status& o) {
   auto s = status_from_term(o.report);
   if (!s) throw protocol_error("status: not a well-formed cluster status");
@@ -870,7 +874,7 @@ cluster_status node_core::status() const {
   for (const auto& e : member_list()) {
     const auto id = static_cast<std::uint64_t>(e.id);
     member_status ms{id, e.address, std::string(state_name(e.state)),
-                     static_cast<std::uint64_t>(e.incarnation), {}};
+                     static_cast<std::uint64_t>(e.incarnation), {}, {}};
     if (auto it = members_.find(id); it != members_.end()) ms.reason = it->second.reason;
     s.members.push_back(std::move(ms));
   }
@@ -878,7 +882,7 @@ cluster_status node_core::status() const {
             [](const auto& a, const auto& b) { return a.id < b.id; });
   for (const auto& [c, l] : links_) {
     if (l->at != link::phase::up || l->peer_client) continue;
-    s.links.push_back({l->peer_id, l->peer_inc, l->address, l->dialed, l->rtt_us, l->counters});
+    s.links.push_back({l->peer_id, l->peer_inc, l->address, l->dialed, l->rtt_us, l->counters, l->queued});
   }
   std::sort(s.links.begin(), s.links.end(),
             [](const auto& a, const auto& b) { return a.peer < b.peer; });

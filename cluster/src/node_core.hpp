@@ -42,6 +42,9 @@ class node_env {
   virtual void log(log_level level, std::string_view line) = 0;
   /// A client's status request was answered (agora-node status).
   virtual void on_status(const cluster_status&) {}
+  /// This member answers a client's status request with `s`: what the
+  /// services above the node know goes in (the leader, members' telemetry).
+  virtual void complete_status(cluster_status& s) { (void)s; }
   /// Links are congested (a send queue above send_queue_high: the ground
   /// is held) or no longer.
   virtual void on_congestion(bool) {}

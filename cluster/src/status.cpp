@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace agora::cluster {
 
 namespace {
@@ -12,7 +14,45 @@ std::int64_t i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 
 bool non_negative_int(const term& t) { return t.is_int() && t.as_int() >= 0; }
 
+nlohmann::ordered_json value_json(const term& v) {
+  switch (v.kind()) {
+    case kind::boolean: return v.as_bool();
+    case kind::integer: return v.as_int();
+    case kind::real: return v.as_double();
+    case kind::string: return std::string(v.as_string());
+    case kind::symbol: return std::string(v.as_symbol());
+    case kind::sequence: {
+      auto a = nlohmann::ordered_json::array();
+      for (const auto& item : v.items()) a.push_back(value_json(item));
+      return a;
+    }
+    default: return v.to_string();
+  }
+}
+
+nlohmann::ordered_json fields_json(const term& fields) {
+  auto o = nlohmann::ordered_json::object();
+  for (const auto& f : fields.items())
+    if (f.is_record() && f.size() == 1) o[std::string(f.label())] = value_json(f[0]);
+  return o;
+}
+
+std::string dump(const nlohmann::ordered_json& j) {
+  // Invalid UTF-8 (a reason quoting garbage) is replaced, not thrown.
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+/// A sequence of name(VALUE) records: what member telemetry must be.
+bool telemetry_fields(const term& t) {
+  if (!t.is_sequence()) return false;
+  for (const auto& f : t.items())
+    if (!f.is_record() || f.size() != 1) return false;
+  return true;
+}
+
 }  // namespace
+
+std::string telemetry_json(const term& fields) { return dump(fields_json(fields)); }
 
 std::string to_json(const cluster_status& s) {
   nlohmann::ordered_json j;
@@ -24,7 +64,8 @@ std::string to_json(const cluster_status& s) {
                        {"address", m.address},
                        {"state", m.state},
                        {"incarnation", m.incarnation},
-                       {"reason", m.reason}});
+                       {"reason", m.reason},
+                       {"status", m.telemetry ? fields_json(*m.telemetry) : nlohmann::ordered_json()}});
   auto& links = j["links"] = nlohmann::ordered_json::array();
   for (const auto& l : s.links)
     links.push_back({{"peer", l.peer},
@@ -38,12 +79,14 @@ std::string to_json(const cluster_status& s) {
                      {"messages_in", l.counters.messages_in},
                      {"bytes_out", l.counters.bytes_out},
                      {"bytes_in", l.counters.bytes_in}});
-  // Invalid UTF-8 (a reason quoting garbage) is replaced, not thrown.
-  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  j["leader"] = s.leader ? nlohmann::ordered_json{{"id", s.leader->id}, {"epoch", s.leader->epoch}}
+                         : nlohmann::ordered_json();
+  return dump(j);
 }
 
 std::string to_text(const cluster_status& s) {
   std::string out = fmt::format("node {} (incarnation {})\n", s.node, s.incarnation);
+  out += s.leader ? fmt::format("leader: node {} (epoch {})\n", s.leader->id, s.leader->epoch) : "leader: none seen\n";
   out += fmt::format("{:>6}  {:<22} {:<5} {:>18}  {}\n", "id", "address", "state", "incarnation",
                      "reason");
   for (const auto& m : s.members)
@@ -71,13 +114,17 @@ term to_term(const cluster_status& s) {
                         i64(c.frames_out), i64(c.frames_in), i64(c.messages_out),
                         i64(c.messages_in), i64(c.bytes_out), i64(c.bytes_in)));
   }
+  const term leader = s.leader ? rec("leader", i64(s.leader->id), i64(s.leader->epoch)) : sym("none");
+  std::vector<term> telemetry;
+  for (const auto& m : s.members)
+    if (m.telemetry) telemetry.push_back(rec("telemetry", i64(m.id), *m.telemetry));
   return rec("cluster_status", i64(s.node), i64(s.incarnation), term::sequence(std::move(members)),
-             term::sequence(std::move(links)));
+             term::sequence(std::move(links)), leader, term::sequence(std::move(telemetry)));
 }
 
 std::optional<cluster_status> status_from_term(const term& t) {
-  if (!t.is_record("cluster_status", 4) || !non_negative_int(t[0]) || !non_negative_int(t[1]) ||
-      !t[2].is_sequence() || !t[3].is_sequence())
+  if (!(t.is_record("cluster_status", 4) || t.is_record("cluster_status", 6)) || !non_negative_int(t[0]) ||
+      !non_negative_int(t[1]) || !t[2].is_sequence() || !t[3].is_sequence())
     return std::nullopt;
   cluster_status s;
   s.node = static_cast<std::uint64_t>(t[0].as_int());
@@ -88,7 +135,7 @@ std::optional<cluster_status> status_from_term(const term& t) {
       return std::nullopt;
     s.members.push_back({static_cast<std::uint64_t>(m[0].as_int()), std::string(m[1].as_string()),
                          std::string(m[2].as_symbol()), static_cast<std::uint64_t>(m[3].as_int()),
-                         std::string(m[4].as_string())});
+                         std::string(m[4].as_string()), {}});
   }
   for (const auto& l : t[3].items()) {
     if (!l.is_record("link", 11) || !l[2].is_string() || !l[3].is_bool() || !l[4].is_int())
@@ -97,7 +144,22 @@ std::optional<cluster_status> status_from_term(const term& t) {
       if (!non_negative_int(l[i])) return std::nullopt;
     auto u = [&](std::size_t i) { return static_cast<std::uint64_t>(l[i].as_int()); };
     s.links.push_back({u(0), u(1), std::string(l[2].as_string()), l[3].as_bool(), l[4].as_int(),
-                       {u(5), u(6), u(7), u(8), u(9), u(10)}});
+                       {u(5), u(6), u(7), u(8), u(9), u(10)}, 0});
+  }
+  if (t.size() == 6) {
+    const term& leader = t[4];
+    if (leader.is_record("leader", 2) && non_negative_int(leader[0]) && non_negative_int(leader[1]))
+      s.leader = leader_status{static_cast<std::uint64_t>(leader[0].as_int()),
+                               static_cast<std::uint64_t>(leader[1].as_int())};
+    else if (!(leader.is_symbol() && leader.as_symbol() == "none"))
+      return std::nullopt;
+    if (!t[5].is_sequence()) return std::nullopt;
+    for (const auto& e : t[5].items()) {
+      if (!e.is_record("telemetry", 2) || !non_negative_int(e[0]) || !telemetry_fields(e[1])) return std::nullopt;
+      const auto id = static_cast<std::uint64_t>(e[0].as_int());
+      auto m = std::find_if(s.members.begin(), s.members.end(), [&](const auto& x) { return x.id == id; });
+      if (m != s.members.end()) m->telemetry = e[1];
+    }
   }
   return s;
 }

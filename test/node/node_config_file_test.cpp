@@ -250,7 +250,7 @@ TEST_CASE("node config: an unknown key is refused, listing the keys that exist")
   auto p = t.problem(std::string(node_toml::required) + "colour = \"blue\"\n");
   CHECK(contains(p, t.file + ":4: unknown key 'colour' at the top level"));
   CHECK(contains(p, "(the keys there: cluster, id, listen, advertise, seeds, secret_file, allow, log_level, timing, "
-                    "limits, tls, election)"));
+                    "limits, tls, election, telemetry)"));
 
   p = t.problem(std::string(node_toml::required) + "[timing]\nheartbeat = 100\n");
   CHECK(contains(p, t.file + ":5: unknown key 'heartbeat' in [timing]"));

@@ -4,9 +4,11 @@
 // Every member node runs one elector in its ground VM (agora-node does).
 // Electors meet at the cluster level:
 //
-//   elector(ID, FLOOR)     each elector publishes it: who can lead, whose
-//                          loss (node_lost) starts an election, and the
-//                          lowest epoch it will vote for (its incarnation)
+//   elector(ID, FLOOR, CANDIDATE)
+//                          each elector publishes it: who votes (and, with
+//                          CANDIDATE = true, can lead), whose loss
+//                          (node_lost) starts an election, and the lowest
+//                          epoch it will vote for (its incarnation)
 //   leader(ID, EPOCH)      the acting leader asserts it; anyone can watch
 //                          it (on_leader below)
 //   vote_request(C, E)     Bully's "election": candidate C asks for epoch E
@@ -88,6 +90,9 @@ struct config {
   std::chrono::milliseconds stable_after{2000};
   /// false: never take over from a working leader.
   bool preempt = true;
+  /// false: this node never stands (it still votes and acknowledges the
+  /// leader's renewals, and counts toward the majority).
+  bool candidate = true;
   /// The leader renews its lease every `renew`; it acts only while a
   /// majority acknowledged a renewal sent less than `lease` ago. Keep
   /// lease + renew below the cluster's failure deadline (validate()).

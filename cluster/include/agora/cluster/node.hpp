@@ -39,9 +39,18 @@ class node {
   /// Client: asks the member it links to for the cluster as it sees it.
   void request_status();
 
-  /// The cluster as this node sees it. From any thread while the ground
-  /// runs (waits for the I/O thread); empty before.
+  /// Called on the I/O thread whenever this node reports its status (a
+  /// client's request, status(), status_now()), to add what the services
+  /// above it know: the leader it sees, the members' telemetry.
+  void complete_status(std::function<void(cluster_status&)> f);
+
+  /// The cluster as this node sees it. From any thread but the I/O thread
+  /// while the ground runs (waits for the I/O thread); empty before. Never
+  /// from a ground actor's turn: use status_now() there.
   cluster_status status() const;
+  /// The same at once, on the I/O thread (a turn of a ground actor, a
+  /// callback of this node); std::logic_error on any other thread.
+  cluster_status status_now() const;
   std::uint64_t incarnation() const noexcept;
 
  private:
