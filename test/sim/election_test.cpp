@@ -249,3 +249,15 @@ TEST_CASE("election settings are checked against the failure deadline") {
   CHECK(!election::validate(c, 1000ms).empty());  // no id
   CHECK_THROWS_AS(election::elector(c), std::invalid_argument);
 }
+
+TEST_CASE("a node that is no candidate never leads, but its vote counts toward the majority") {
+  // Node 5 votes but never stands; of 1..4, two are lost: 3 of 5 remain,
+  // a majority only with node 5's vote.
+  cluster_fixture c(10, 5, [](election::config& e) { e.candidate = e.id != 5; });
+  c.s.run_for(3s);
+  REQUIRE(c.all_see(4));
+  c.s.crash(4);
+  c.s.crash(3);
+  REQUIRE(c.s.run_until([&] { return c.all_see(2, {3, 4}); }, 3s));
+  CHECK(c.at(5).state.role == erole::follower);
+}
