@@ -13,13 +13,12 @@
 #include "agora/sim/nemesis.hpp"
 #include "agora/sim/simulation.hpp"
 #include "election_checker.hpp"
+#include "scenario_support.hpp"
 #include "scenarios.hpp"
 
 namespace agora::sim::detail {
 
 namespace {
-
-constexpr auto settle_time = std::chrono::milliseconds(12'000);
 
 using view = election_checker::elector_view;
 
@@ -32,13 +31,7 @@ actor_spec leader_watcher(view& v) {
 }  // namespace
 
 scenario_result run_election(const scenario_options& options) {
-  if (options.nodes < 1 || options.nodes > 64)
-    throw std::invalid_argument("election: --nodes must be in 1..64");
-  if (options.duration < settle_time + 3s)
-    throw std::invalid_argument(fmt::format(
-        "election: --seconds must be at least {} (faults need time, and {} s to settle after)",
-        std::chrono::duration_cast<std::chrono::seconds>(settle_time + 3s).count(),
-        std::chrono::duration_cast<std::chrono::seconds>(settle_time).count()));
+  check_options("election", options);
 
   simulation sim({.seed = options.seed, .trace = options.trace, .trace_turns = options.trace_turns});
   election::config base;
@@ -47,11 +40,6 @@ scenario_result run_election(const scenario_options& options) {
   election_checker check(base.renew, guard, [&sim](std::string_view l) { sim.note(l); });
   std::map<std::uint64_t, std::unique_ptr<view>> views;  // by node: its current incarnation
 
-  auto all_seeds = [&options](cluster::node_config& c) {
-    c.seeds.clear();
-    for (std::uint64_t other = 1; other <= options.nodes; ++other)
-      if (other != c.id) c.seeds.push_back(simulation::address_of(other));
-  };
   for (std::uint64_t id = 1; id <= options.nodes; ++id)
     sim.add_node(
         id,
@@ -69,7 +57,7 @@ scenario_result run_election(const scenario_options& options) {
           }));
           n.ground.spawn(leader_watcher(*v));
         },
-        all_seeds);
+        all_seeds(options.nodes));
 
   const auto start = sim.now();
   const auto end = start + options.duration;
@@ -112,15 +100,7 @@ scenario_result run_election(const scenario_options& options) {
     sim.note(fmt::format("election: all agree on n{} {:.3f} s after the faults stopped", highest,
                          std::chrono::duration<double>(*agreed_at - calm).count()));
 
-  scenario_result r;
-  r.scenario = "election";
-  r.seed = options.seed;
-  r.nodes = options.nodes;
-  r.simulated_s = std::chrono::duration<double>(sim.now() - start).count();
-  r.events = sim.events();
-  r.trace_hash = sim.trace_hash();
-  r.violations = check.take();
-  return r;
+  return result_of("election", options, sim, start, check.take());
 }
 
 }  // namespace agora::sim::detail

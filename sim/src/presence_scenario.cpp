@@ -16,6 +16,7 @@
 #include "agora/sim/simulation.hpp"
 #include "agora/text.hpp"
 #include "presence_checker.hpp"
+#include "scenario_support.hpp"
 #include "scenarios.hpp"
 
 namespace agora::sim::detail {
@@ -24,9 +25,6 @@ namespace {
 
 constexpr auto emit_period = 50ms;
 constexpr int per_emit = 2;
-/// After the last fault: enough for redials (backoff up to 5 s), deadlines
-/// and handshakes.
-constexpr auto settle_time = std::chrono::milliseconds(12'000);
 
 sender flow_sender(const term& flow) { return {flow[0].as_int(), flow[1].as_int()}; }
 
@@ -59,26 +57,12 @@ actor_spec probe(observer& o, checker& c) {
 }  // namespace
 
 scenario_result run_presence(const scenario_options& options) {
-  if (options.nodes < 1 || options.nodes > 64)
-    throw std::invalid_argument("presence: --nodes must be in 1..64");
-  if (options.duration < settle_time + 3s)
-    throw std::invalid_argument(fmt::format(
-        "presence: --seconds must be at least {} (faults need time, and {} s to settle after)",
-        std::chrono::duration_cast<std::chrono::seconds>(settle_time + 3s).count(),
-        std::chrono::duration_cast<std::chrono::seconds>(settle_time).count()));
+  check_options("presence", options);
 
   simulation sim({.seed = options.seed, .trace = options.trace, .trace_turns = options.trace_turns});
   checker check([&sim](std::string_view line) { sim.note(line); });
   std::map<std::uint64_t, std::unique_ptr<observer>> observers;  // by node, current incarnation
 
-  // Every node is configured with all the others as seeds (as a static
-  // cluster would be), so that any one of them, restarted after an orderly
-  // stop, finds its way back.
-  auto all_seeds = [&options](cluster::node_config& c) {
-    c.seeds.clear();
-    for (std::uint64_t other = 1; other <= options.nodes; ++other)
-      if (other != c.id) c.seeds.push_back(simulation::address_of(other));
-  };
   for (std::uint64_t id = 1; id <= options.nodes; ++id)
     sim.add_node(
         id,
@@ -89,7 +73,7 @@ scenario_result run_presence(const scenario_options& options) {
           o->incarnation = static_cast<std::int64_t>(n.incarnation);
           n.ground.spawn(probe(*o, check));
         },
-        all_seeds);
+        all_seeds(options.nodes));
 
   const auto start = sim.now();
   const auto end = start + options.duration;
@@ -134,15 +118,7 @@ scenario_result run_presence(const scenario_options& options) {
                                     id, m.id, m.state, m.incarnation, sim.incarnation(m.id)));
   }
 
-  scenario_result r;
-  r.scenario = "presence";
-  r.seed = options.seed;
-  r.nodes = options.nodes;
-  r.simulated_s = std::chrono::duration<double>(sim.now() - start).count();
-  r.events = sim.events();
-  r.trace_hash = sim.trace_hash();
-  r.violations = check.take();
-  return r;
+  return result_of("presence", options, sim, start, check.take());
 }
 
 }  // namespace agora::sim::detail
