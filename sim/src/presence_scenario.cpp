@@ -1,6 +1,6 @@
 // The `presence` scenario: every node runs a probe that publishes
 // seq(ID, INCARNATION, _) at the cluster level, subscribes to seq(_, _, _)
-// and every 50 ms streams seq(ID, INCARNATION, N), N = 1, 2, ...; the
+// and every 100 ms streams two seq(ID, INCARNATION, N), N = 1, 2, ...; the
 // nemesis works in the first part of the run, then everything heals and
 // the checkers compare what each probe saw with DESIGN section 5.
 #include <fmt/format.h>
@@ -23,7 +23,7 @@ namespace agora::sim::detail {
 
 namespace {
 
-constexpr auto emit_period = 50ms;
+constexpr auto emit_period = 100ms;
 constexpr int per_emit = 2;
 
 sender flow_sender(const term& flow) { return {flow[0].as_int(), flow[1].as_int()}; }

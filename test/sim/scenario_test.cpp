@@ -18,7 +18,7 @@ agora::sim::scenario_options presence(std::uint64_t seed, bool faults) {
 }  // namespace
 
 TEST_CASE("presence with faults: no violations over a few seeds; a failure names its replay") {
-  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
     const auto o = presence(seed, true);
     const auto r = agora::sim::run_scenario("presence", o);
     INFO("replay: ", agora::sim::replay_command("presence", o));
