@@ -128,6 +128,30 @@ TEST_CASE("SIGSTOP of the leader: a new leader after the deadline; on SIGCONT th
   CHECK(c.at(5).state.epoch > c.at(4).state.newest_epoch - 1);
 }
 
+TEST_CASE("SIGCONT with the link to the new leader slow to come back: the old leader's own candidacy "
+          "does not fence the working leader; it takes over only after stable_after") {
+  // Found by the process test (election_stop_test.cpp): the resumed node
+  // linked to three others before the leader, saw no leader and stood; its
+  // candidacy's epoch, which nobody granted, then made it answer the
+  // leader's renewals with stale_epoch, and the leader stepped down at once.
+  cluster_fixture c(4);
+  c.s.run_for(3s);
+  REQUIRE(c.all_see(5));
+  c.s.pause(5);
+  REQUIRE(c.s.run_until([&] { return c.all_see(4, {5}); }, 3s));
+  const auto epoch4 = c.at(4).state.epoch;
+  c.s.set_link(4, 5, 300ms);  // node 5 links to 1, 2 and 3 first
+  c.s.set_link(5, 4, 300ms);
+  c.s.resume(5);
+  REQUIRE(c.s.run_until([&] { return c.at(5).sees && c.at(5).sees->id == 4; }, 5s));
+  c.s.run_for(1s);  // half of stable_after: node 5 has not asked yet
+  CHECK(c.at(4).state.role == erole::leader);
+  CHECK(c.at(4).state.acting);
+  CHECK(c.at(4).state.epoch == epoch4);
+  REQUIRE(c.s.run_until([&] { return c.all_see(5); }, 10s));
+  CHECK(c.acting_leaders() == 1);
+}
+
 TEST_CASE("a 2|3 partition: the minority side has no acting leader; the heal leaves one") {
   cluster_fixture c(5);
   c.s.run_for(3s);
