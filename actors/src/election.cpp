@@ -443,7 +443,16 @@ actor_spec elector(config c, std::function<void(const state&)> on_change) {
                     after(t);
                   },
                   .on_absence = [](eturn& t, const absence& a) {
-                    if (auto l = read_leader(a.flow())) t.state.leaders.disappeared(*l);
+                    if (auto l = read_leader(a.flow())) {
+                      auto& s = t.state;
+                      s.leaders.disappeared(*l);
+                      // Another node's leadership is gone: whatever this
+                      // node held back for (a leader, or a higher node it
+                      // made way for) has gone with it, so it may stand at
+                      // once (the absence is what starts an election).
+                      if (l->id != s.me() && !s.leaders.current())
+                        s.next_try = std::min(s.next_try, std::max(s.now, startup_ticks));
+                    }
                     after(t);
                   }});
     cl.subscribe(rec("vote_request", _, _), {.on_message = on_vote_request});
