@@ -12,7 +12,7 @@
 
 using namespace agora_test;
 
-TEST_CASE("election: five members started together agree on node 5; after its kill -9 every survivor reports node 4") {
+TEST_CASE("election: five members started together agree on node 5, and after its kill -9 every survivor reports node 4") {
   test_cluster c;
   INFO(c.logs());
   start_five(c);

@@ -12,7 +12,7 @@
 
 using namespace agora_test;
 
-TEST_CASE("election: node 5 restarted five times in a row; the leader changes a bounded number of times") {
+TEST_CASE("election: node 5 restarted five times in a row: the leader changes a bounded number of times") {
   constexpr int restarts = 5;
   test_cluster c;
   INFO(c.logs());

@@ -21,7 +21,7 @@
 
 using namespace agora_test;
 
-TEST_CASE("election: SIGSTOP of the leader elects node 4; after SIGCONT node 5 steps down, then takes over again") {
+TEST_CASE("election: SIGSTOP of the leader elects node 4, and after SIGCONT node 5 steps down, then takes over again") {
   test_cluster c;
   INFO(c.logs());
   start_five(c, {4, 5});

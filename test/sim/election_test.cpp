@@ -127,7 +127,7 @@ TEST_CASE("kill -9 of a leader that has just taken over: the one that made way l
   CHECK(c.s.now() - t0 < 50ms);
 }
 
-TEST_CASE("SIGSTOP of the leader: a new leader after the deadline; on SIGCONT the old one's "
+TEST_CASE("SIGSTOP of the leader: a new leader after the deadline, on SIGCONT the old one's "
           "renewals are refused as stale and it steps down") {
   cluster_fixture c(4);
   c.s.run_for(3s);
@@ -147,7 +147,7 @@ TEST_CASE("SIGSTOP of the leader: a new leader after the deadline; on SIGCONT th
 }
 
 TEST_CASE("SIGCONT with the link to the new leader slow to come back: the old leader's own candidacy "
-          "does not fence the working leader; it takes over only after stable_after") {
+          "does not fence the working leader, it takes over only after stable_after") {
   // Found by the process test (election_stop_test.cpp): the resumed node
   // linked to three others before the leader, saw no leader and stood; its
   // candidacy's epoch, which nobody granted, then made it answer the
@@ -170,7 +170,7 @@ TEST_CASE("SIGCONT with the link to the new leader slow to come back: the old le
   CHECK(c.acting_leaders() == 1);
 }
 
-TEST_CASE("a 2|3 partition: the minority side has no acting leader; the heal leaves one") {
+TEST_CASE("a 2|3 partition: the minority side has no acting leader, and the heal leaves one") {
   cluster_fixture c(5);
   c.s.run_for(3s);
   REQUIRE(c.all_see(5));
@@ -254,7 +254,7 @@ TEST_CASE("two nodes without the guard: a partition gives two leaders, the heal 
   REQUIRE(c.s.run_until([&] { return c.all_see(2); }, 15s));  // and the highest in the end
 }
 
-TEST_CASE("leader_view: the newest epoch leads; ties go to the higher id") {
+TEST_CASE("leader_view: the newest epoch leads, ties go to the higher id") {
   election::leader_view v;
   CHECK(v.appeared({3, 7}));
   CHECK(!v.appeared({2, 5}));
