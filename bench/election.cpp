@@ -11,10 +11,10 @@
 // again — it takes over once it has been back for stable_after (2 s).
 // Percentiles by nearest rank over the trials (20 each; --quick: 3).
 //
-// No baseline runs here. For context (defaults, from their documentation):
-// Akka's failure detector alone takes about 5.5 s to suspect a stopped
-// node, Erlang's net_ticktime about a minute; a leader election on top of
-// either comes after that.
+// No baseline runs here. For context (the figures issue 11 cites, default
+// settings): Akka's failure detector alone takes about 5.5 s to suspect a
+// stopped node, Erlang's net_ticktime about a minute; a leader election on
+// top of either comes after that.
 #include <signal.h>
 
 #include <chrono>
