@@ -2,8 +2,9 @@
 # never its timings: exit status 0, and every stdout line one JSON object
 # with exactly the keys bench, metric (strings), value (a number) and unit
 # (a string), covering every benchmark (echo only WITH_ECHO; cluster by its
-# TCP floor at least, its other baselines only where installed).
-#   cmake -DBENCH=path/to/agora-bench [-DWITH_ECHO=ON] -P check_smoke.cmake
+# TCP floor at least, its other baselines only where installed; election
+# only WITH_NODE).
+#   cmake -DBENCH=path/to/agora-bench [-DWITH_ECHO=ON] [-DWITH_NODE=ON] -P check_smoke.cmake
 cmake_minimum_required(VERSION 3.22)
 if(NOT BENCH)
   message(FATAL_ERROR "usage: cmake -DBENCH=<agora-bench> -P check_smoke.cmake")
@@ -54,6 +55,9 @@ endforeach()
 set(expected routing fanout churn memory timers trace cross_vm parallel cluster)
 if(WITH_ECHO)  # agora-echo is built (AGORA_BUILD_APPS)
   list(APPEND expected echo)
+endif()
+if(WITH_NODE)  # agora-node is built (AGORA_BUILD_APPS): election runs it
+  list(APPEND expected election)
 endif()
 foreach(b IN LISTS expected)
   if(NOT b IN_LIST seen)

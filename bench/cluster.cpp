@@ -10,19 +10,17 @@
 //   detect_ms_stop   SIGSTOP of a node -> node_lost at its peer (<= 1,200 ms;
 //                    the default deadline is 1 s of silence)
 #include <signal.h>
-#include <sys/stat.h>
 
 #include <chrono>
-#include <filesystem>
-#include <fstream>
-#include <random>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "child_process.hpp"
 #include "cluster_baselines.hpp"
 #include "figure_lines.hpp"
 #include "report.hpp"
+#include "secret_file.hpp"
 
 namespace agora_bench {
 
@@ -30,32 +28,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using agora_apps::child_process;
-
-/// A cluster secret in a private file, removed with its directory.
-class secret_file {
- public:
-  secret_file() {
-    std::random_device rd;
-    dir_ = std::filesystem::temp_directory_path() /
-           ("agora-bench-cluster-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
-    std::filesystem::create_directory(dir_);
-    path_ = (dir_ / "secret").string();
-    std::ofstream out(path_);
-    const char* hex = "0123456789abcdef";
-    for (int i = 0; i < 64; ++i) out << hex[rd() % 16];
-    out.close();
-    ::chmod(path_.c_str(), 0600);
-  }
-  ~secret_file() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  const std::string& path() const noexcept { return path_; }
-
- private:
-  std::filesystem::path dir_;
-  std::string path_;
-};
 
 baseline_figures run_agora(const cluster_load& load, const secret_file& secret) {
   child_process server({AGORA_BENCH_NODE_BIN, "serve", "--secret-file", secret.path()});

@@ -1,7 +1,7 @@
 // agora-bench [--only NAME]... [--quick] [--reps N] [--caf-threads N] [--install-baselines]
 //
 // Runs the benchmarks (routing, fanout, churn, memory, timers, trace, cross_vm,
-// parallel, echo, cluster, sim) and prints one JSON line per figure on stdout:
+// parallel, echo, cluster, election, sim) and prints one JSON line per figure on stdout:
 //   {"bench":"routing","metric":"msgs_per_s_10","value":12345678,"unit":"msg/s"}
 // Baselines (CAF 0.17; for cluster: Erlang, mosquitto, raw TCP as child
 // processes) run in the same run, and ratios are reported, so figures from a
@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
       {"echo", bench_echo},
 #endif
       {"cluster", bench_cluster},
+      {"election", bench_election},
       {"sim", bench_sim},
   };
   std::vector<std::string> names;

@@ -86,6 +86,17 @@ struct elector_state {
   }
   bool sees_majority() const { return !guard || live() >= majority; }
   void learn(std::uint64_t epoch) { st.newest_epoch = std::max(st.newest_epoch, epoch); }
+  /// The newest epoch that someone was granted votes in or led, as far as
+  /// this node knows: renewals older than it are refused (stale_epoch).
+  /// This node's own candidacies count only once won: an epoch it stood
+  /// for and nobody granted must not depose a working leader whose
+  /// assertion it had not seen yet (a node back from SIGSTOP links to some
+  /// members before the leader, sees no leader and stands).
+  std::uint64_t fence = 0;
+  void learn_established(std::uint64_t epoch) {
+    learn(epoch);
+    fence = std::max(fence, epoch);
+  }
   /// The lowest epoch a candidacy may use: above the floors of the electors
   /// seen (their incarnations) and what voters answered. Floors are not
   /// epochs anyone led in: they fence no leader.
@@ -123,6 +134,7 @@ void become_leader(eturn& t) {
   auto& s = t.state;
   s.st.role = role::leader;
   s.st.acting = true;
+  s.learn_established(s.st.epoch);
   // The votes acknowledged the candidacy sent at stood_at: the first lease.
   s.lease_until = s.stood_at + s.lease_ticks;
   s.grants.clear();
@@ -242,7 +254,7 @@ void answer_requests(eturn& t) {
     it = s.requests.erase(it);
     if (*answer) {
       s.voted_epoch = epoch;
-      s.learn(epoch);
+      s.learn_established(epoch);
       s.promise = elector_state::promise_t{candidate, s.now};
       if (s.st.role == role::candidate) become_follower(t, s.timeout_ticks);
     }
@@ -288,13 +300,18 @@ void on_lease(eturn& t, const message& m) {
   if (!uint_field(b[0]) || !uint_field(b[1]) || !b[2].is_int()) return;
   const std::uint64_t leader = u64(b[0]), epoch = u64(b[1]);
   if (leader == s.me()) return;
-  if (epoch < s.st.newest_epoch) {
+  if (epoch < s.fence) {
     // A command from an old epoch: refused, and its sender told.
-    t.at_cluster().send(rec("stale_epoch", i64(s.me()), i64(leader), i64(epoch), i64(s.st.newest_epoch)));
+    t.at_cluster().send(rec("stale_epoch", i64(s.me()), i64(leader), i64(epoch), i64(s.fence)));
     return;
   }
-  s.learn(epoch);
-  if (s.st.role == role::candidate && s.st.epoch <= epoch) become_follower(t, s.timeout_ticks);
+  s.learn_established(epoch);
+  if (s.st.role == role::candidate) {
+    // Standing above it, this node gave its own vote to its candidacy: no
+    // acknowledgement (both could count it) until the candidacy ends.
+    if (s.st.epoch > epoch) return after(t);
+    become_follower(t, s.timeout_ticks);
+  }
   t.at_cluster().send(rec("lease_ack", i64(s.me()), i64(leader), i64(epoch), b[2]));
   after(t);
 }
@@ -316,7 +333,7 @@ void on_stale_epoch(eturn& t, const message& m) {
   auto& s = t.state;
   const term& b = m.body();
   if (!uint_field(b[2]) || !uint_field(b[3])) return;
-  s.learn(u64(b[3]));
+  s.learn_established(u64(b[3]));  // the refuser's fence
   if (s.st.role == role::leader && u64(b[2]) == s.st.epoch) become_follower(t, s.timeout_ticks);
   after(t);
 }
@@ -422,7 +439,7 @@ actor_spec elector(config c, std::function<void(const state&)> on_change) {
     cl.subscribe(leader_topic(),
                  {.on_presence = [](eturn& t, const presence& p) {
                     if (auto l = read_leader(p.flow())) {
-                      t.state.learn(l->epoch);
+                      t.state.learn_established(l->epoch);
                       t.state.leaders.appeared(*l);
                       // From now on the leader rule holds this node's vote.
                       if (t.state.promise && t.state.promise->candidate == l->id) t.state.promise.reset();
@@ -430,7 +447,16 @@ actor_spec elector(config c, std::function<void(const state&)> on_change) {
                     after(t);
                   },
                   .on_absence = [](eturn& t, const absence& a) {
-                    if (auto l = read_leader(a.flow())) t.state.leaders.disappeared(*l);
+                    if (auto l = read_leader(a.flow())) {
+                      auto& s = t.state;
+                      s.leaders.disappeared(*l);
+                      // Another node's leadership is gone: whatever this
+                      // node held back for (a leader, or a higher node it
+                      // made way for) has gone with it, so it may stand at
+                      // once (the absence is what starts an election).
+                      if (l->id != s.me() && !s.leaders.current())
+                        s.next_try = std::min(s.next_try, std::max(s.now, startup_ticks));
+                    }
                     after(t);
                   }});
     cl.subscribe(rec("vote_request", _, _), {.on_message = on_vote_request});

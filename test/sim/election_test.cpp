@@ -109,7 +109,25 @@ TEST_CASE("kill -9 of the leader: the next highest leads within milliseconds, in
   CHECK(c.at(4).state.epoch > old_epoch);
 }
 
-TEST_CASE("SIGSTOP of the leader: a new leader after the deadline; on SIGCONT the old one's "
+TEST_CASE("kill -9 of a leader that has just taken over: the one that made way leads again within "
+          "milliseconds") {
+  // Found by agora-bench --only election (kill -9 at once after node 5
+  // took over again: ~450 ms): node 4, having made way, held back for an
+  // election timeout, though the node it made way for was gone.
+  cluster_fixture c(3);
+  c.s.run_for(3s);
+  REQUIRE(c.all_see(5));
+  c.s.crash(5);
+  REQUIRE(c.s.run_until([&] { return c.all_see(4, {5}); }, 2s));
+  c.s.restart(5);
+  REQUIRE(c.s.run_until([&] { return c.all_see(5); }, 10s));
+  c.s.crash(5);
+  const auto t0 = c.s.now();
+  REQUIRE(c.s.run_until([&] { return c.all_see(4, {5}); }, 2s));
+  CHECK(c.s.now() - t0 < 50ms);
+}
+
+TEST_CASE("SIGSTOP of the leader: a new leader after the deadline, on SIGCONT the old one's "
           "renewals are refused as stale and it steps down") {
   cluster_fixture c(4);
   c.s.run_for(3s);
@@ -128,7 +146,31 @@ TEST_CASE("SIGSTOP of the leader: a new leader after the deadline; on SIGCONT th
   CHECK(c.at(5).state.epoch > c.at(4).state.newest_epoch - 1);
 }
 
-TEST_CASE("a 2|3 partition: the minority side has no acting leader; the heal leaves one") {
+TEST_CASE("SIGCONT with the link to the new leader slow to come back: the old leader's own candidacy "
+          "does not fence the working leader, it takes over only after stable_after") {
+  // Found by the process test (election_stop_test.cpp): the resumed node
+  // linked to three others before the leader, saw no leader and stood; its
+  // candidacy's epoch, which nobody granted, then made it answer the
+  // leader's renewals with stale_epoch, and the leader stepped down at once.
+  cluster_fixture c(4);
+  c.s.run_for(3s);
+  REQUIRE(c.all_see(5));
+  c.s.pause(5);
+  REQUIRE(c.s.run_until([&] { return c.all_see(4, {5}); }, 3s));
+  const auto epoch4 = c.at(4).state.epoch;
+  c.s.set_link(4, 5, 300ms);  // node 5 links to 1, 2 and 3 first
+  c.s.set_link(5, 4, 300ms);
+  c.s.resume(5);
+  REQUIRE(c.s.run_until([&] { return c.at(5).sees && c.at(5).sees->id == 4; }, 5s));
+  c.s.run_for(1s);  // half of stable_after: node 5 has not asked yet
+  CHECK(c.at(4).state.role == erole::leader);
+  CHECK(c.at(4).state.acting);
+  CHECK(c.at(4).state.epoch == epoch4);
+  REQUIRE(c.s.run_until([&] { return c.all_see(5); }, 10s));
+  CHECK(c.acting_leaders() == 1);
+}
+
+TEST_CASE("a 2|3 partition: the minority side has no acting leader, and the heal leaves one") {
   cluster_fixture c(5);
   c.s.run_for(3s);
   REQUIRE(c.all_see(5));
@@ -212,7 +254,7 @@ TEST_CASE("two nodes without the guard: a partition gives two leaders, the heal 
   REQUIRE(c.s.run_until([&] { return c.all_see(2); }, 15s));  // and the highest in the end
 }
 
-TEST_CASE("leader_view: the newest epoch leads; ties go to the higher id") {
+TEST_CASE("leader_view: the newest epoch leads, ties go to the higher id") {
   election::leader_view v;
   CHECK(v.appeared({3, 7}));
   CHECK(!v.appeared({2, 5}));

@@ -17,7 +17,7 @@ agora::sim::scenario_options presence(std::uint64_t seed, bool faults) {
 
 }  // namespace
 
-TEST_CASE("presence with faults: no violations over a few seeds; a failure names its replay") {
+TEST_CASE("presence with faults: no violations over a few seeds, a failure names its replay") {
   for (std::uint64_t seed = 1; seed <= 10; ++seed) {
     const auto o = presence(seed, true);
     const auto r = agora::sim::run_scenario("presence", o);
@@ -29,7 +29,7 @@ TEST_CASE("presence with faults: no violations over a few seeds; a failure names
   }
 }
 
-TEST_CASE("a seed replays the same run, event for event; another seed differs") {
+TEST_CASE("a seed replays the same run, event for event, another seed differs") {
   const auto a = agora::sim::run_scenario("presence", presence(77, true));
   const auto b = agora::sim::run_scenario("presence", presence(77, true));
   const auto c = agora::sim::run_scenario("presence", presence(78, true));

@@ -79,7 +79,7 @@ TEST_CASE("three simulated nodes link and see each other, in virtual time") {
   CHECK(s.now() - s.start_time() == 1s);
 }
 
-TEST_CASE("a crashed node is node_lost at once; a restarted one is a new incarnation") {
+TEST_CASE("a crashed node is node_lost at once, a restarted one is a new incarnation") {
   sim::simulation s({.seed = 3});
   views v;
   for (std::uint64_t id = 1; id <= 3; ++id) s.add_node(id, watcher(v));
@@ -116,7 +116,7 @@ TEST_CASE("a paused node is lost within the deadline and rejoins when resumed") 
   CHECK(sees(v[2], 1));
 }
 
-TEST_CASE("a partition is node_lost on both sides; after the heal the mesh is whole again") {
+TEST_CASE("a partition is node_lost on both sides, after the heal the mesh is whole again") {
   sim::simulation s({.seed = 5});
   views v;
   for (std::uint64_t id = 1; id <= 5; ++id) s.add_node(id, watcher(v));
@@ -135,7 +135,7 @@ TEST_CASE("a partition is node_lost on both sides; after the heal the mesh is wh
   }
 }
 
-TEST_CASE("a one-way cut ends the link; it comes back once restored") {
+TEST_CASE("a one-way cut ends the link, it comes back once restored") {
   sim::simulation s({.seed = 9});
   views v;
   for (std::uint64_t id = 1; id <= 2; ++id) s.add_node(id, watcher(v));
@@ -183,7 +183,7 @@ TEST_CASE("timers run in virtual time: an hour passes in a moment") {
   CHECK(fired == 3600);
 }
 
-TEST_CASE("the same seed gives the same trace; another seed another one") {
+TEST_CASE("the same seed gives the same trace, another seed another one") {
   auto run = [](std::uint64_t seed) {
     sim::simulation s({.seed = seed});
     views v;

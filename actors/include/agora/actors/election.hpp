@@ -18,8 +18,11 @@
 //                          voter knows
 //   lease(L, E, TICK) / lease_ack(V, L, E, TICK)
 //                          the leader's renewals; a node that knows a newer
-//                          epoch answers stale_epoch(V, L, E, NEWEST) and
-//                          the leader steps down
+//                          epoch someone was granted votes in or led (not
+//                          one it only stood for itself) answers
+//                          stale_epoch(V, L, E, NEWEST) and the leader
+//                          steps down; a candidate above E neither
+//                          acknowledges nor refuses
 //   step_down(H, E)        a higher node, connected and stable for
 //                          stable_after, asks the leader of epoch E to make
 //                          way (with preempt = true)
