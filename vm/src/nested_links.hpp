@@ -80,6 +80,8 @@ class nested_links {
   void attach_up(std::unique_ptr<link_channel> up) { up_ = std::move(up); }
   /// Queues an operation for the parent, sent with the slice's batch.
   void up(link_op op) { up_outbox_.push_back(std::move(op)); }
+  /// Operations queued for the parent so far this slice.
+  std::size_t up_pending() const noexcept { return up_outbox_.size(); }
   bool stopped_by_parent() const noexcept { return stopped_by_parent_; }
 
   /// Applies a batch from the parent. After a stop nothing more is applied,

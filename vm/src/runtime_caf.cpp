@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "agora/runtime.hpp"
+#include "slice.hpp"
 #include "upper_link.hpp"
 #include "vm_access.hpp"
 #include "vm_core.hpp"
@@ -43,7 +44,7 @@ namespace agora::detail {
 /// and log sinks and a count of live VM actors, so that wait_for can time
 /// out.
 struct runtime_shared {
-  std::size_t slice = 1000;
+  slice_bounds slice;
   // Set while the level above the root pushes back (root_port::hold): no
   // VM of this runtime runs a turn. The hosted root is woken on release;
   // CAF-hosted VMs look again every held_poll.
@@ -186,7 +187,7 @@ void drain(vm_actor_type* self) {
     }
     return;
   }
-  st.machine->run(st.shared->slice);
+  run_slice(*st.machine, st.shared->slice);
   core.flush_links();
   if (!st.machine->idle()) {
     if (!st.continuation_pending) {
@@ -378,7 +379,7 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
     // Held: hold(false) drains again. A VM with no actor left sends nothing
     // and may finish.
     if (shared_->held.load(std::memory_order_relaxed) && machine_->actor_count() > 0) return;
-    machine_->run(shared_->slice);
+    run_slice(*machine_, shared_->slice);
     vm_access::core(*machine_).flush_links();
     if (!machine_->idle()) {
       if (!continuation_pending_) {
@@ -429,7 +430,7 @@ struct vm_handle_impl {
 
 struct runtime_impl {
   explicit runtime_impl(const runtime_config& cfg) : config(make_config(cfg)), system(config) {
-    shared->slice = cfg.events_per_slice ? cfg.events_per_slice : 1;
+    shared->slice.max_events = cfg.events_per_slice ? cfg.events_per_slice : 1;
     shared->trace = cfg.trace;
     shared->log = cfg.log;
   }
