@@ -111,9 +111,9 @@ class node_core::ground_link final : public upper_level {
     core_.root_ = &port;
     core_.replica_->start(port);
   }
-  void apply(std::vector<upper_action> batch) override {
+  void apply(std::span<upper_action> batch) override {
     try {
-      core_.replica_->apply(std::move(batch));
+      core_.replica_->apply(batch);
     } catch (const std::exception& e) {
       // A bug, not bad input: say so, and keep the node serving.
       core_.log(log_level::error, fmt::format("cluster level: {}", e.what()));
@@ -821,6 +821,7 @@ void node_core::send_raw(link& l, std::vector<std::byte> wire) {
 }
 
 void node_core::begin_frame(link& l) {
+  if (l.out.capacity() == 0) l.out = net_.spare_buffer();
   l.out.reserve(frame_capacity);
   session_sealer::begin(l.out);
 }

@@ -62,7 +62,7 @@ void replica::stop() {
   port_ = nullptr;
 }
 
-void replica::apply(std::vector<upper_action> batch) {
+void replica::apply(std::span<upper_action> batch) {
   for (auto& a : batch) {
     switch (a.kind) {
       case upper_action::kind::declare: {
@@ -320,8 +320,10 @@ void replica::route(const term& body, bool feedback, bool from_peer) {
 
 void replica::deliver_events() {
   if (pending_.empty()) return;
-  if (port_) port_->deliver(std::move(pending_));
-  pending_ = {};
+  if (port_) port_->deliver(std::span<upper_event>(pending_));
+  // The storage is kept for the next frame's events, unless a burst grew it.
+  if (pending_.capacity() > 16 * 1024) pending_ = {};
+  pending_.clear();
 }
 
 }  // namespace agora::cluster

@@ -78,7 +78,7 @@ class replica final : public upper_level {
 
   // upper_level: the ground's side
   void start(root_port& port) override;
-  void apply(std::vector<upper_action> batch) override;
+  void apply(std::span<upper_action> batch) override;
   void stop() override;
 
   // peers' side: what these cause for the ground waits for deliver_events(),
@@ -122,7 +122,7 @@ class replica final : public upper_level {
   replica_output& out_;
   root_port* port_ = nullptr;
   bool stopped_ = false;
-  std::vector<upper_event> pending_;  // for the ground, handed over by flush()
+  std::vector<upper_event> pending_;  // for the ground, handed over by deliver_events()
 
   std::vector<endpoint> slots_;
   std::vector<slot> free_;

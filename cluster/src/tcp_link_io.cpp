@@ -83,7 +83,7 @@ void tcp_link::start_write() {
 
 void tcp_link::on_written(const error_code& ec) {
   writing_ = false;
-  const auto done = queue_.complete();
+  const auto done = queue_.complete(state_->spare_buffers);
   if (phase_ == phase::closed) return;
   if (ec) return finish(phase_ == phase::draining ? reason_closed() : reason_for(ec));
   stats_.frames_out += done.frames;

@@ -21,7 +21,7 @@ struct counting_level final : upper_level {
   std::vector<std::size_t> batch_sizes;
   std::vector<std::int64_t> sent;
   void start(root_port&) override {}
-  void apply(std::vector<upper_action> batch) override {
+  void apply(std::span<upper_action> batch) override {
     batch_sizes.push_back(batch.size());
     for (auto& a : batch) sent.push_back(a.topic[0].as_int());
   }

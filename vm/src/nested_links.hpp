@@ -112,7 +112,8 @@ class nested_links {
 
  private:
   /// Hands a batch over and leaves `outbox` empty with room for a batch of
-  /// the same size, so a steady stream does not regrow it every slice.
+  /// the same size (its own storage, when the channel did not take it), so
+  /// a steady stream does not regrow it every slice.
   static void hand_over(link_channel& to, link_batch& outbox);
 
   std::unique_ptr<link_channel> up_;
