@@ -66,6 +66,7 @@
 #include <limits>
 #include <utility>
 
+#include "term_access.hpp"
 #include "utf8.hpp"
 
 namespace agora {
@@ -278,8 +279,9 @@ class reader {
         items.push_back(std::move(t));
         frame& f = open.back();
         if (items.size() - f.base < f.count) break;
-        auto fields = std::span<const term>(items.data(), items.size()).subspan(f.base);
-        t = f.k == kind::record ? term::record(f.label, fields) : term::sequence(fields);
+        // Moved in: the items are the decoder's own, no count to touch.
+        auto fields = std::span<term>(items.data() + f.base, items.size() - f.base);
+        t = term_access::compound_of(f.k, f.k == kind::record ? &f.label : nullptr, fields);
         items.resize(f.base);
         open.pop_back();
       }
@@ -300,6 +302,9 @@ class reader {
   }
 
   std::uint64_t varint(std::string_view what) {
+    // One byte, the usual case: always canonical.
+    if (pos_ < in_.size() && (static_cast<std::uint8_t>(in_[pos_]) & 0x80) == 0)
+      return static_cast<std::uint8_t>(in_[pos_++]);
     const std::size_t start = pos_;
     std::uint64_t v = 0;
     for (std::size_t i = 0;; ++i) {
