@@ -296,7 +296,7 @@ void replica::route(const term& body, bool feedback, bool from_peer) {
   found_.clear();
   (feedback ? publishers_ : subscribers_)
       .for_each_match(body, [this](routing_index::entry e) { found_.push_back(static_cast<slot>(e)); });
-  std::sort(found_.begin(), found_.end());
+  if (found_.size() > 1) std::sort(found_.begin(), found_.end());
   targets_.clear();
   const auto kind = feedback ? upper_event::kind::feedback : upper_event::kind::message;
   for (slot s : found_) {
@@ -310,8 +310,10 @@ void replica::route(const term& body, bool feedback, bool from_peer) {
     }
   }
   if (targets_.empty()) return;
-  std::sort(targets_.begin(), targets_.end());
-  targets_.erase(std::unique(targets_.begin(), targets_.end()), targets_.end());
+  if (targets_.size() > 1) {
+    std::sort(targets_.begin(), targets_.end());
+    targets_.erase(std::unique(targets_.begin(), targets_.end()), targets_.end());
+  }
   for (peer_key p : targets_) {
     out_.message_to(p, body, feedback);
     ++stats_.messages_out;

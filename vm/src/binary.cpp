@@ -62,6 +62,7 @@
 #include <bit>
 #include <boost/container/small_vector.hpp>
 #include <cmath>
+#include <cstring>
 #include <fmt/format.h>
 #include <limits>
 #include <utility>
@@ -111,17 +112,26 @@ std::int64_t unzigzag(std::uint64_t u) noexcept {
 
 // ---- encoder ----------------------------------------------------------------
 
+// Bytes are gathered in a small buffer on the stack and appended to the
+// output when it fills and at the end: a short term costs one append, not
+// a capacity check per byte and an insert per text. Long texts go straight
+// to the output.
 class writer {
  public:
   explicit writer(std::vector<std::byte>& out) : out_(out) {}
+  writer(const writer&) = delete;
+  writer& operator=(const writer&) = delete;
+  /// Appends what is buffered; call once, at the end.
+  void finish() { flush(); }
 
-  void put(std::uint8_t b) { out_.push_back(static_cast<std::byte>(b)); }
+  void put(std::uint8_t b) { *p_++ = static_cast<std::byte>(b); }
 
   void varint(std::uint64_t v) {
     for (; v >= 0x80; v >>= 7) put(static_cast<std::uint8_t>(v | 0x80));
     put(static_cast<std::uint8_t>(v));
   }
 
+  // At most 11 bytes: room() is asked for them first.
   void head(major_type m, std::uint64_t argument) {
     if (argument <= max_packed) {
       put(static_cast<std::uint8_t>(m << 5 | argument));
@@ -132,8 +142,14 @@ class writer {
   }
 
   void octets(std::string_view s) {
-    auto* p = reinterpret_cast<const std::byte*>(s.data());
-    out_.insert(out_.end(), p, p + s.size());
+    if (s.size() > long_text) {
+      flush();
+      append(reinterpret_cast<const std::byte*>(s.data()), s.size());
+      return;
+    }
+    room(s.size());
+    if (!s.empty()) std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
   }
 
   void text(major_type m, std::string_view s) {
@@ -143,6 +159,7 @@ class writer {
 
   // Writes t, except for the items of a sequence or record.
   void shallow(const term& t) {
+    room(max_head);
     switch (t.kind()) {
       case kind::boolean:
         put(t.as_bool() ? tag_true : tag_false);
@@ -183,7 +200,27 @@ class writer {
   }
 
  private:
+  static constexpr std::size_t capacity = 256;
+  static constexpr std::size_t long_text = 128;
+  static constexpr std::size_t max_head = 1 + 10 + 10;  // a record: tag, count, label length
+
+  void room(std::size_t n) {
+    if (static_cast<std::size_t>(buffer_ + capacity - p_) < n) flush();
+  }
+  void flush() {
+    append(buffer_, static_cast<std::size_t>(p_ - buffer_));
+    p_ = buffer_;
+  }
+  void append(const std::byte* data, std::size_t n) {
+    if (n == 0) return;
+    const std::size_t at = out_.size();
+    out_.resize(at + n);
+    std::memcpy(out_.data() + at, data, n);
+  }
+
   std::vector<std::byte>& out_;
+  std::byte buffer_[capacity];
+  std::byte* p_ = buffer_;
 };
 
 // ---- decoder ----------------------------------------------------------------
@@ -429,9 +466,10 @@ void encode_item(const term& t, std::vector<std::byte>& out) {
     if (auto items = cur->items(); !items.empty())
       open.push_back({items.data(), items.data() + items.size()});
     while (!open.empty() && open.back().next == open.back().end) open.pop_back();
-    if (open.empty()) return;
+    if (open.empty()) break;
     cur = open.back().next++;
   }
+  w.finish();
 }
 
 void encode(const term& t, std::vector<std::byte>& out) {
