@@ -67,6 +67,7 @@
 #include <limits>
 #include <utility>
 
+#include "binary_general.hpp"
 #include "term_access.hpp"
 #include "utf8.hpp"
 
@@ -240,7 +241,7 @@ class reader {
   term whole() {
     if (auto v = next("the version byte"); v != binary_version)
       fail(0, fmt::format("unsupported version {} (expected {})", v, binary_version));
-    term t = item();
+    term t = any_item(0);
     if (pos_ != in_.size())
       fail(pos_, fmt::format("{} trailing byte{} after the term", remaining(),
                              remaining() == 1 ? "" : "s"));
@@ -269,22 +270,12 @@ class reader {
       term t;
       switch (static_cast<major_type>(tag >> 5)) {
         case major_simple:
-          t = simple(tag, at);
-          break;
         case major_integer:
-          t = term(unzigzag(argument(info, at, "integer (zigzag)")));
-          break;
         case major_string:
-          t = text_item(kind::string, info, at, "string length");
-          break;
         case major_bytes:
-          t = text_item(kind::bytes, info, at, "bytes length");
-          break;
         case major_symbol:
-          t = text_item(kind::symbol, info, at, "symbol length");
-          break;
         case major_capture:
-          t = text_item(kind::capture, info, at, "capture length");
+          t = atom(tag, at);
           break;
         case major_sequence:
         case major_record: {
@@ -325,7 +316,72 @@ class reader {
     }
   }
 
+  // A record whose fields are all atoms, the usual message, read straight
+  // into its node. Anything else (a compound field, a header item() would
+  // read otherwise or reject) leaves the position as it was and returns
+  // false, for item() to read. A field's error is the one item() gives:
+  // the same reads in the same order.
+  bool flat_record(std::size_t enclosing, term& out) {
+    constexpr std::size_t max_fields = 8;
+    const std::size_t at = pos_;
+    if (remaining() < 2 || enclosing >= limits_.max_depth) return false;
+    const auto tag = static_cast<std::uint8_t>(in_[pos_]);
+    const std::size_t count = tag & 0x1f;
+    if (tag >> 5 != major_record || count == 0 || count > max_fields) return false;
+    const auto label_size = static_cast<std::uint8_t>(in_[pos_ + 1]);
+    if ((label_size & 0x80) != 0 || label_size > remaining() - 2) return false;
+    pos_ += 2;
+    const term label = text(kind::symbol, label_size, at + 1, "record label");
+    if (count > remaining()) {
+      pos_ = at;
+      return false;
+    }
+    // Fields constructed in place (no move of a term just written), and
+    // destroyed here unless handed to the record.
+    struct fields {
+      alignas(term) std::byte raw[max_fields * sizeof(term)];
+      std::size_t made = 0;
+      term* at(std::size_t i) noexcept { return reinterpret_cast<term*>(raw) + i; }
+      ~fields() {
+        for (std::size_t i = 0; i < made; ++i) at(i)->~term();
+      }
+    } f;
+    for (; f.made < count; ++f.made) {
+      const std::size_t field_at = pos_;
+      if (field_at == in_.size()) break;
+      const auto field_tag = static_cast<std::uint8_t>(in_[field_at]);
+      if (field_tag >> 5 == major_sequence || field_tag >> 5 == major_record) break;
+      ++pos_;
+      new (f.at(f.made)) term(atom(field_tag, field_at));
+    }
+    if (f.made < count) {
+      pos_ = at;
+      return false;
+    }
+    out = term_access::compound_of(kind::record, &label, std::span<term>(f.at(0), count));
+    return true;
+  }
+
+  /// One term, the flat record way when it is one.
+  term any_item(std::size_t enclosing) {
+    if (term t; flat_record(enclosing, t)) return t;
+    return item(enclosing);
+  }
+
  private:
+  // An atom whose tag (at `at`) was just read.
+  term atom(std::uint8_t tag, std::size_t at) {
+    const std::uint8_t info = tag & 0x1f;
+    switch (static_cast<major_type>(tag >> 5)) {
+      case major_simple: return simple(tag, at);
+      case major_integer: return term(unzigzag(argument(info, at, "integer (zigzag)")));
+      case major_string: return text_item(kind::string, info, at, "string length");
+      case major_bytes: return text_item(kind::bytes, info, at, "bytes length");
+      case major_symbol: return text_item(kind::symbol, info, at, "symbol length");
+      default: return text_item(kind::capture, info, at, "capture length");
+    }
+  }
+
   [[noreturn]] static void fail(std::size_t at, std::string message) {
     throw decode_error(at, std::move(message));
   }
@@ -493,9 +549,24 @@ term decode_item(std::span<const std::byte> in, std::size_t& offset,
     throw std::out_of_range(fmt::format("decode_item: offset {} is beyond the input ({} bytes)",
                                         offset, in.size()));
   reader r(in, limits, offset);
+  term t = r.any_item(enclosing);
+  offset = r.pos();
+  return t;
+}
+
+namespace detail {
+
+term decode_item_general(std::span<const std::byte> in, std::size_t& offset,
+                         const decode_limits& limits, std::size_t enclosing) {
+  if (offset > in.size())
+    throw std::out_of_range(fmt::format("decode_item: offset {} is beyond the input ({} bytes)",
+                                        offset, in.size()));
+  reader r(in, limits, offset);
   term t = r.item(enclosing);
   offset = r.pos();
   return t;
 }
+
+}  // namespace detail
 
 }  // namespace agora
