@@ -303,7 +303,10 @@ void replica::route(const term& body, bool feedback, bool from_peer) {
     const auto& e = slots_[s];
     if (!e.flags.message) continue;
     if (e.local()) {
-      pending_.push_back({.kind = kind, .endpoint = e.handle, .topic = body});
+      auto& ev = pending_.emplace_back();  // in place: no temporary to read back
+      ev.kind = kind;
+      ev.endpoint = e.handle;
+      ev.topic = body;
       ++stats_.messages_local;
     } else if (!from_peer) {
       targets_.push_back(e.origin);

@@ -16,11 +16,13 @@ void upper_channel::deliver(link_batch&& ops) {
         batch_.push_back({.kind = upper_action::kind::withdraw, .endpoint = op.id,
                           .why = std::move(op.why)});
         break;
-      case link_op_kind::send:
-        batch_.push_back({.kind = op.event == event_kind::feedback ? upper_action::kind::feedback
-                                                                   : upper_action::kind::send,
-                          .topic = std::move(op.topic)});
+      case link_op_kind::send: {
+        auto& a = batch_.emplace_back();  // in place, as in upper_port::deliver
+        a.kind = op.event == event_kind::feedback ? upper_action::kind::feedback
+                                                  : upper_action::kind::send;
+        a.topic = std::move(op.topic);
         break;
+      }
       default:
         break;  // spawn is refused in the turn; a root never reports done
     }
@@ -39,8 +41,14 @@ void upper_port::deliver(std::span<upper_event> events) {
       case upper_event::kind::message: k = event_kind::message; break;
       case upper_event::kind::feedback: k = event_kind::feedback; break;
     }
-    ops_.push_back({.kind = link_op_kind::event, .event = k, .id = e.endpoint,
-                    .topic = std::move(e.topic), .why = std::move(e.why)});
+    // Filled in place: a link_op built on the stack and then moved would
+    // be read back while its stores are still in flight (a stall per op).
+    auto& op = ops_.emplace_back();
+    op.kind = link_op_kind::event;
+    op.event = k;
+    op.id = e.endpoint;
+    op.topic = std::move(e.topic);
+    op.why = std::move(e.why);
   }
   if (!ops_.empty()) to_root_(ops_);
   ops_.clear();
