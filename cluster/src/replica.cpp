@@ -133,7 +133,11 @@ void replica::peer_withdraw(peer_key p, std::uint64_t handle, const term& why) {
 }
 
 void replica::peer_message(peer_key p, const term& body, bool feedback) {
-  (void)peers_.at(p);
+  // The peer must be up; a stream from one peer looks it up once.
+  if (p != messaging_peer_) {
+    (void)peers_.at(p);
+    messaging_peer_ = p;
+  }
   if (!body.is_concrete())
     throw protocol_error(fmt::format("{} is not concrete: {}", feedback ? "feedback" : "message",
                                      body.to_string()));
@@ -170,6 +174,7 @@ void replica::peer_down(peer_key p, const term& why) {
   it->second.endpoints.clear();
   for (slot s : gone) remove_endpoint(s, why);
   peers_.erase(p);
+  if (messaging_peer_ == p) messaging_peer_.reset();
 }
 
 replica_stats replica::stats() const noexcept {

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -129,6 +130,7 @@ class replica final : public upper_level {
   routing_index publishers_, subscribers_;
   std::unordered_map<std::uint64_t, slot> locals_;  // ground endpoint id -> slot
   std::unordered_map<peer_key, peer> peers_;
+  std::optional<peer_key> messaging_peer_;  // known to be up
   std::vector<slot> found_;
   std::vector<peer_key> targets_;
   replica_stats stats_;
