@@ -1,9 +1,12 @@
 // One slice of a hosted VM (vm/src/slice.hpp): it ends after max_events
-// events, or as soon as the batch for the level above has reached
-// max_up_batch operations; what it collected goes up in order.
+// events, as soon as the batch for the level above has reached
+// max_up_batch operations, or once it has run max_time; what it collected
+// goes up in order.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "agora/actor.hpp"
@@ -78,4 +81,24 @@ TEST_CASE("a slice ends after max_events events") {
   CHECK(run_slice(*v, bounds) == 4);  // start and three turns
   vm_access::core(*v).flush_links();
   CHECK(level->batch_sizes == std::vector<std::size_t>{3});
+}
+
+TEST_CASE("a slice ends once it has run for max_time, looked at every 16 events") {
+  auto level = std::make_shared<counting_level>();
+  auto v = hosted_root(level);
+  struct st {
+    int left = 100;
+  };
+  // Each turn takes at least 100 us, so 16 take longer than the bound.
+  v->spawn(actor<st>{{}}.on_start([](turn<st>& t) {
+    t.subscribe("slow"_t, {.on_message = [](turn<st>& t, const message&) {
+                  std::this_thread::sleep_for(std::chrono::microseconds(100));
+                  if (--t.state.left > 0) t.send("slow"_t);
+                }});
+    t.send("slow"_t);
+  }));
+  const slice_bounds bounds{.max_events = 1000, .max_up_batch = 4096,
+                            .max_time = std::chrono::microseconds(1000)};
+  CHECK(run_slice(*v, bounds) == 16);
+  CHECK(run_slice(*v, bounds) == 16);  // and the next slice goes on from there
 }
