@@ -112,8 +112,8 @@ struct node::impl final : upper_level, node_env, std::enable_shared_from_this<im
     });
   }
 
-  void apply(std::vector<upper_action> batch) override {
-    core.ground_side().apply(std::move(batch));
+  void apply(std::span<upper_action> batch) override {
+    core.ground_side().apply(batch);
   }
   void stop() override {
     core.ground_side().stop();  // bye(shutdown) on every link, flushed

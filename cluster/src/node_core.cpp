@@ -111,9 +111,9 @@ class node_core::ground_link final : public upper_level {
     core_.root_ = &port;
     core_.replica_->start(port);
   }
-  void apply(std::vector<upper_action> batch) override {
+  void apply(std::span<upper_action> batch) override {
     try {
-      core_.replica_->apply(std::move(batch));
+      core_.replica_->apply(batch);
     } catch (const std::exception& e) {
       // A bug, not bad input: say so, and keep the node serving.
       core_.log(log_level::error, fmt::format("cluster level: {}", e.what()));
@@ -218,7 +218,10 @@ void node_core::tick() {
   }
   for (link* l : expired) {
     if (l->at != link::phase::up) {
-      note_failed_handshake(*l, "handshake timed out");
+      // A dialed peer that does not answer may be stopped or starved: that
+      // is no failed handshake to hold against its address.
+      if (l->dialed) log(log_level::warn, fmt::format("handshake with {} failed: handshake timed out", l->address));
+      else note_failed_handshake(*l, "handshake timed out");
       drop(*l, sym("timeout"), "handshake timed out");
     } else if (auto why = too_slow(*l)) {
       drop(*l, rec("too_slow", *why), "too slow");
@@ -405,7 +408,12 @@ void node_core::handshake_frame(link& l, std::span<const std::byte> frame) {
       why = fmt::format("refused by the peer: {}",
                         r.is_record("refused", 1) && r[0].is_string() ? std::string(r[0].as_string())
                                                                       : r.to_string());
-      log(log_level::error, fmt::format("{} at {}: {}", l.dialed ? "dialing" : "peer", l.address, why));
+      // A refusal (a wrong secret, another cluster) counts as a failed
+      // handshake too: past the limit, neither side keeps trying.
+      const unsigned count = count_failed_handshake(l);
+      if (count <= 3 || count == config_.failed_handshakes_per_minute)
+        log(log_level::error, fmt::format("{} at {}: {}{}", l.dialed ? "dialing" : "peer", l.address,
+                                          why, limit_note(l, count)));
     } else {
       note_failed_handshake(l, why);
     }
@@ -764,13 +772,13 @@ void node_core::dial_due() {
   if (config_.role == node_role::member) {
     for (auto& [id, m] : members_) {
       if (m.conn || m.at == member::state::up || m.at == member::state::left) continue;
-      if (m.address.empty() || m.next_dial > now) continue;
+      if (m.address.empty() || m.next_dial > now || !handshake_allowed(m.address)) continue;
       m.conn = dial(m.address);
       if (m.backoff == clock::duration{}) m.backoff = config_.reconnect_min;
     }
   }
   for (auto& s : seeds_) {
-    if (s.conn || s.next_dial > now) continue;
+    if (s.conn || s.next_dial > now || !handshake_allowed(s.address)) continue;
     // A seed that is a known member is dialed as one: one at the member's
     // address, or one that led to a member (a name, a proxy, a forwarded
     // port for a member that advertises another address).
@@ -785,28 +793,33 @@ void node_core::dial_due() {
   }
 }
 
-void node_core::note_failed_handshake(const link& l, std::string_view why) {
-  if (l.dialed) {
-    log(log_level::warn, fmt::format("handshake with {} failed: {}", l.address, why));
-    return;
-  }
-  const std::string ip = host_of(l.address);
+unsigned node_core::count_failed_handshake(const link& l) {
   const auto now = env_.now();
-  auto& [window_start, count] = failed_[ip];
+  // Accepted: by the peer's host (its port changes); dialed: by the
+  // address dialed (other nodes may share its host).
+  auto& [window_start, count] = failed_[l.dialed ? l.address : host_of(l.address)];
   if (now - window_start > std::chrono::minutes(1)) {
     window_start = now;
     count = 0;
   }
-  ++count;
-  if (count <= 3 || count == config_.failed_handshakes_per_minute)
-    log(log_level::warn, fmt::format("handshake from {} failed: {}{}", l.address, why,
-                            count == config_.failed_handshakes_per_minute
-                                ? " (further failures from this address are refused for a minute)"
-                                : ""));
+  return ++count;
 }
 
-bool node_core::handshake_allowed(const std::string& ip) {
-  auto it = failed_.find(ip);
+std::string node_core::limit_note(const link& l, unsigned count) const {
+  if (count != config_.failed_handshakes_per_minute) return {};
+  return l.dialed ? " (this address is not dialed again for a minute)"
+                  : " (further failures from this address are refused for a minute)";
+}
+
+void node_core::note_failed_handshake(const link& l, std::string_view why) {
+  const unsigned count = count_failed_handshake(l);
+  if (count <= 3 || count == config_.failed_handshakes_per_minute)
+    log(log_level::warn, fmt::format("handshake {} {} failed: {}{}", l.dialed ? "with" : "from",
+                                     l.address, why, limit_note(l, count)));
+}
+
+bool node_core::handshake_allowed(const std::string& key) {
+  auto it = failed_.find(key);
   if (it == failed_.end()) return true;
   if (env_.now() - it->second.first > std::chrono::minutes(1)) {
     failed_.erase(it);
@@ -825,6 +838,7 @@ void node_core::send_raw(link& l, std::vector<std::byte> wire) {
 }
 
 void node_core::begin_frame(link& l) {
+  if (l.out.capacity() == 0) l.out = net_.spare_buffer();
   l.out.reserve(frame_capacity);
   session_sealer::begin(l.out);
 }

@@ -143,8 +143,16 @@ class node_core final : public transport_events, private replica_output {
   std::vector<member_info> member_list() const;
   void gossip_member(const member& m);
   void dial_due();
+  /// A failed handshake (detected here or refused by the peer), counted
+  /// over a minute by the peer's host (accepted) or the address dialed;
+  /// returns the count so far. Past failed_handshakes_per_minute that
+  /// host's connections are closed at once, and that address not dialed.
+  unsigned count_failed_handshake(const link& l);
+  /// What the log line at the limit adds.
+  std::string limit_note(const link& l, unsigned count) const;
   void note_failed_handshake(const link& l, std::string_view why);
-  bool handshake_allowed(const std::string& peer_ip);
+  /// Below the limit of failed handshakes for this host or address.
+  bool handshake_allowed(const std::string& key);
 
   // output
   /// Starts the session frame being built for l.
@@ -176,7 +184,7 @@ class node_core final : public transport_events, private replica_output {
   std::map<std::uint64_t, member> members_;  // by id, this node excluded
   struct seed_state;
   std::vector<seed_state> seeds_;
-  std::unordered_map<std::string, std::pair<clock::time_point, unsigned>> failed_;  // by IP
+  std::unordered_map<std::string, std::pair<clock::time_point, unsigned>> failed_;  // by host (accepted) or address (dialed)
   peer_key next_peer_ = 1;
   clock::time_point last_tick_{};
   bool started_ = false;

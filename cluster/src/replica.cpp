@@ -62,7 +62,7 @@ void replica::stop() {
   port_ = nullptr;
 }
 
-void replica::apply(std::vector<upper_action> batch) {
+void replica::apply(std::span<upper_action> batch) {
   for (auto& a : batch) {
     switch (a.kind) {
       case upper_action::kind::declare: {
@@ -133,7 +133,11 @@ void replica::peer_withdraw(peer_key p, std::uint64_t handle, const term& why) {
 }
 
 void replica::peer_message(peer_key p, const term& body, bool feedback) {
-  (void)peers_.at(p);
+  // The peer must be up; a stream from one peer looks it up once.
+  if (p != messaging_peer_) {
+    (void)peers_.at(p);
+    messaging_peer_ = p;
+  }
   if (!body.is_concrete())
     throw protocol_error(fmt::format("{} is not concrete: {}", feedback ? "feedback" : "message",
                                      body.to_string()));
@@ -170,6 +174,7 @@ void replica::peer_down(peer_key p, const term& why) {
   it->second.endpoints.clear();
   for (slot s : gone) remove_endpoint(s, why);
   peers_.erase(p);
+  if (messaging_peer_ == p) messaging_peer_.reset();
 }
 
 replica_stats replica::stats() const noexcept {
@@ -296,22 +301,27 @@ void replica::route(const term& body, bool feedback, bool from_peer) {
   found_.clear();
   (feedback ? publishers_ : subscribers_)
       .for_each_match(body, [this](routing_index::entry e) { found_.push_back(static_cast<slot>(e)); });
-  std::sort(found_.begin(), found_.end());
+  if (found_.size() > 1) std::sort(found_.begin(), found_.end());
   targets_.clear();
   const auto kind = feedback ? upper_event::kind::feedback : upper_event::kind::message;
   for (slot s : found_) {
     const auto& e = slots_[s];
     if (!e.flags.message) continue;
     if (e.local()) {
-      pending_.push_back({.kind = kind, .endpoint = e.handle, .topic = body});
+      auto& ev = pending_.emplace_back();  // in place: no temporary to read back
+      ev.kind = kind;
+      ev.endpoint = e.handle;
+      ev.topic = body;
       ++stats_.messages_local;
     } else if (!from_peer) {
       targets_.push_back(e.origin);
     }
   }
   if (targets_.empty()) return;
-  std::sort(targets_.begin(), targets_.end());
-  targets_.erase(std::unique(targets_.begin(), targets_.end()), targets_.end());
+  if (targets_.size() > 1) {
+    std::sort(targets_.begin(), targets_.end());
+    targets_.erase(std::unique(targets_.begin(), targets_.end()), targets_.end());
+  }
   for (peer_key p : targets_) {
     out_.message_to(p, body, feedback);
     ++stats_.messages_out;
@@ -320,8 +330,10 @@ void replica::route(const term& body, bool feedback, bool from_peer) {
 
 void replica::deliver_events() {
   if (pending_.empty()) return;
-  if (port_) port_->deliver(std::move(pending_));
-  pending_ = {};
+  if (port_) port_->deliver(std::span<upper_event>(pending_));
+  // The storage is kept for the next frame's events, unless a burst grew it.
+  if (pending_.capacity() > 16 * 1024) pending_ = {};
+  pending_.clear();
 }
 
 }  // namespace agora::cluster

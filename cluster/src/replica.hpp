@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -78,7 +79,7 @@ class replica final : public upper_level {
 
   // upper_level: the ground's side
   void start(root_port& port) override;
-  void apply(std::vector<upper_action> batch) override;
+  void apply(std::span<upper_action> batch) override;
   void stop() override;
 
   // peers' side: what these cause for the ground waits for deliver_events(),
@@ -122,13 +123,14 @@ class replica final : public upper_level {
   replica_output& out_;
   root_port* port_ = nullptr;
   bool stopped_ = false;
-  std::vector<upper_event> pending_;  // for the ground, handed over by flush()
+  std::vector<upper_event> pending_;  // for the ground, handed over by deliver_events()
 
   std::vector<endpoint> slots_;
   std::vector<slot> free_;
   routing_index publishers_, subscribers_;
   std::unordered_map<std::uint64_t, slot> locals_;  // ground endpoint id -> slot
   std::unordered_map<peer_key, peer> peers_;
+  std::optional<peer_key> messaging_peer_;  // known to be up
   std::vector<slot> found_;
   std::vector<peer_key> targets_;
   replica_stats stats_;

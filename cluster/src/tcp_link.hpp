@@ -4,7 +4,8 @@
 //
 // connecting/handshaking are bounded by the connect timeout, draining by
 // the drain timeout. An open link always has a read pending, except while
-// its read handler runs (and delivers frames). A draining link writes what
+// it delivers frames (in its read handler, and in handlers it posts when
+// delivering takes longer than its time bound). A draining link writes what
 // is queued, then ends its side (TCP: shutdown(send); TLS: close_notify)
 // and discards the peer's input until the peer ends too or has
 // acknowledged everything. The member functions live in three files:
@@ -69,7 +70,15 @@ class tcp_link : public std::enable_shared_from_this<tcp_link> {
   // tcp_link_io.cpp
   void start_read();
   void on_read(const boost::system::error_code& ec, std::size_t n);
-  void deliver_frames();
+  /// Delivers what is buffered, then reads on; or, when delivering took its
+  /// time bound, posts itself for the rest.
+  void deliver_then_read();
+  /// Draining: drops the input buffered, reads on to drop the peer's until
+  /// it ends, and moves the drain on.
+  void drain_input();
+  /// True when every whole frame buffered was delivered (or the link is
+  /// no longer open); false when it stopped at its time bound.
+  bool deliver_frames();
   void schedule_flush();
   void flush();
   void start_write();

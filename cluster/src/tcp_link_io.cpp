@@ -1,6 +1,9 @@
-// A link's reading (every whole frame of a read delivered in place) and
-// writing (everything queued in one gathered write).
+// A link's reading (every whole frame of a read delivered in place, for a
+// bounded time per handler) and writing (everything queued in one gathered
+// write).
 #include <boost/asio/post.hpp>
+
+#include <chrono>
 
 #include "close_reasons.hpp"
 #include "tcp_link.hpp"
@@ -27,34 +30,56 @@ void tcp_link::on_read(const error_code& ec, std::size_t n) {
     if (ec) return finish(reason_for(ec));
     reader_.commit(n);
     stats_.bytes_in += n;
-    deliver_frames();
-    if (phase_ == phase::open) return start_read();
-    if (phase_ == phase::closed) return;
-    // Closed with flush (or stopped) while delivering: drain from here.
-  } else if (ec && ec != asio::error::operation_aborted) {  // aborted: drain_step wants the TLS shutdown
-    peer_done_ = true;
+    return deliver_then_read();
   }
+  if (ec && ec != asio::error::operation_aborted) peer_done_ = true;  // aborted: drain_step wants the TLS shutdown
+  drain_input();
+}
+
+void tcp_link::deliver_then_read() {
+  if (!deliver_frames()) {
+    // Time is up: the timers (heartbeats) and the ground VM run first; the
+    // frames left are delivered before anything more is read.
+    asio::post(state_->io, [self = shared_from_this()] {
+      if (self->phase_ == phase::open) self->deliver_then_read();
+      else if (self->phase_ == phase::draining) self->drain_input();
+    });
+    return;
+  }
+  if (phase_ == phase::open) return start_read();
+  // Closed with flush (or stopped) while delivering: drain from here.
+  if (phase_ == phase::draining) drain_input();
+}
+
+void tcp_link::drain_input() {
   // Draining: the peer's input is dropped until it ends (TCP), or until our
   // writes are done (TLS: then the shutdown reads).
   reader_.clear();
-  if (!peer_done_ && !(stream_.tls() && writes_done())) start_read();
+  if (!peer_done_ && !reading_ && !(stream_.tls() && writes_done())) start_read();
   drain_step();
 }
 
-void tcp_link::deliver_frames() {
+bool tcp_link::deliver_frames() {
+  // Frames arrive up to 1 MiB per read; applying them all at once could
+  // hold the I/O thread for long on a slow (sanitized, starved) process.
+  constexpr auto slice = std::chrono::milliseconds(5);
+  const auto until = std::chrono::steady_clock::now() + slice;
   std::span<const std::byte> frame;
   while (phase_ == phase::open) {
     switch (reader_.next(limits_.max_frame, frame)) {
       case frame_reader::status::frame:
         ++stats_.frames_in;
         if (auto* events = state_->events) events->on_frame(id_, frame);
+        if (std::chrono::steady_clock::now() >= until && reader_.buffered() > 0) return false;
         break;
       case frame_reader::status::need_more:
-        return;
+        return true;
       case frame_reader::status::too_long:
-        return finish(reason_too_long(reader_.announced(), limits_.max_frame));
+        finish(reason_too_long(reader_.announced(), limits_.max_frame));
+        return true;
     }
   }
+  return true;
 }
 
 // ---- writing -----------------------------------------------------------------------
@@ -83,7 +108,7 @@ void tcp_link::start_write() {
 
 void tcp_link::on_written(const error_code& ec) {
   writing_ = false;
-  const auto done = queue_.complete();
+  const auto done = queue_.complete(state_->spare_buffers);
   if (phase_ == phase::closed) return;
   if (ec) return finish(phase_ == phase::draining ? reason_closed() : reason_for(ec));
   stats_.frames_out += done.frames;

@@ -69,6 +69,8 @@ void tcp_transport::send(conn_id c, std::vector<std::byte> wire) {
   if (auto* link = state_->find(c)) link->send(std::move(wire));
 }
 
+std::vector<std::byte> tcp_transport::spare_buffer() { return state_->spare_buffers.take(); }
+
 std::size_t tcp_transport::queued(conn_id c) const {
   const auto* link = state_->find(c);
   return link ? link->queued() : 0;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "agora/cluster/tcp_transport.hpp"
+#include "buffer_pool.hpp"
 #include "log_limiter.hpp"
 
 namespace agora::cluster::detail {
@@ -35,6 +36,8 @@ struct transport_state {
   conn_id next_id = 1;
   std::unordered_map<conn_id, std::shared_ptr<tcp_link>> links;  // until on_closed is due
   std::vector<std::shared_ptr<transport_listener>> listeners;
+  /// Buffers of written frames, for the node's next frames.
+  buffer_pool spare_buffers;
   /// For lines a remote peer can provoke (refusals, failed handshakes).
   log_limiter peer_lines{10, std::chrono::seconds(1)};
 

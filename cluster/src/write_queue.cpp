@@ -16,8 +16,9 @@ const std::vector<boost::asio::const_buffer>& write_queue::take() {
   return gather_;
 }
 
-write_queue::written write_queue::complete() {
+write_queue::written write_queue::complete(buffer_pool& spare) {
   const written w{in_flight_, in_flight_bytes_};
+  for (std::size_t i = 0; i < in_flight_; ++i) spare.give(std::move(frames_[i]));
   frames_.erase(frames_.begin(), frames_.begin() + static_cast<std::ptrdiff_t>(in_flight_));
   bytes_ -= in_flight_bytes_;
   in_flight_ = 0;

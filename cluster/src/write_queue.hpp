@@ -8,6 +8,8 @@
 #include <deque>
 #include <vector>
 
+#include "buffer_pool.hpp"
+
 namespace agora::cluster::detail {
 
 class write_queue {
@@ -26,8 +28,9 @@ class write_queue {
   /// Puts every waiting frame in flight; returns the buffers of all frames
   /// in flight, valid until written().
   const std::vector<boost::asio::const_buffer>& take();
-  /// The write in flight completed: its frames leave the queue.
-  written complete();
+  /// The write in flight completed: its frames leave the queue, their
+  /// buffers to `spare`.
+  written complete(buffer_pool& spare);
   /// Drops the frames not in flight (those stay until complete()).
   void drop_waiting();
 

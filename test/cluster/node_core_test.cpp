@@ -97,6 +97,36 @@ TEST_CASE("a node with another secret is refused, and nothing of it reaches a VM
                     [](const std::string& l) { return l.find("secret") != std::string::npos; }));
 }
 
+TEST_CASE("failed handshakes count on both sides, refusals included: past the limit, no more for a minute") {
+  memory_net net;
+  auto a = net.add(1, {}, [](node_config& c) { c.failed_handshakes_per_minute = 3; });
+  auto b = net.add(2, {"mem:1"}, [](node_config& c) {
+    c.secret.assign(32, std::byte{9});
+    c.failed_handshakes_per_minute = 3;
+  });
+  auto lines = [&net](std::size_t node, const std::string& text) {
+    std::vector<std::string> found;
+    for (const auto& l : net.at(node).logs)
+      if (l.find(text) != std::string::npos) found.push_back(l);
+    return found;
+  };
+  // Without the limit, node 2 would dial every 5 s at most: a dozen times.
+  net.run_for(50s);
+  CHECK(net.dials("mem:1") == 3);
+  const auto dialer = lines(b, "handshake with mem:1 failed");
+  REQUIRE(dialer.size() == 3);
+  CHECK(dialer.back().find("this address is not dialed again for a minute") != std::string::npos);
+  // Node 1 counted the refusals it was sent.
+  const auto acceptor = lines(a, "refused by the peer: auth_failed");
+  REQUIRE(acceptor.size() == 3);
+  CHECK(acceptor.back().find("refused for a minute") != std::string::npos);
+  // Past the minute, node 2 tries again.
+  net.run_for(20s);
+  CHECK(net.dials("mem:1") > 3);
+  CHECK(lines(b, "handshake with mem:1 failed").size() > 3);
+  CHECK(up_links(net.core(a)) == 0);
+}
+
 TEST_CASE("full mesh from one seed") {
   memory_net net;
   net.add(1);

@@ -3,8 +3,11 @@
 // misbehave.
 #include <doctest/doctest.h>
 
+#include <boost/asio/post.hpp>
+
 #include <numeric>
 #include <stdexcept>
+#include <thread>
 
 #include "transport_harness.hpp"
 
@@ -146,6 +149,28 @@ TEST_CASE("tcp_transport: a limit raised inside on_frame covers the next frame, 
   REQUIRE(run_until(f.io, [&] { return f.a.events.frames[f.a_conn].size() == 2 || f.a.events.closed.count(f.a_conn); }));
   CHECK(f.a.events.closed.empty());
   CHECK(f.a.events.frames[f.a_conn].size() == 2);
+}
+
+TEST_CASE("tcp_transport: delivering a read's frames yields to other handlers once it took its time bound") {
+  pair_fixture f;
+  // Each frame takes longer to apply than the bound (5 ms): after the first,
+  // a handler posted meanwhile runs before the next is delivered, and
+  // everything still arrives, in order.
+  std::vector<std::string> seen;
+  f.a.events.frame_hook = [&](conn_id, std::span<const std::byte> frame) {
+    seen.emplace_back(reinterpret_cast<const char*>(frame.data()), frame.size());
+    if (seen.size() == 1) boost::asio::post(f.io, [&] { seen.push_back("posted"); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(6));
+  };
+  for (int i = 0; i < 5; ++i) f.b.send(f.b_conn, "frame " + std::to_string(i));  // one write, one read
+  REQUIRE(run_until(f.io, [&] { return f.a.events.frames[f.a_conn].size() == 5; }));
+  REQUIRE(seen.size() == 6);
+  CHECK(seen[0] == "frame 0");
+  CHECK(seen[1] == "posted");
+  for (int i = 1; i < 5; ++i) CHECK(seen[static_cast<std::size_t>(i) + 1] == "frame " + std::to_string(i));
+  // The link reads on afterwards.
+  f.b.send(f.b_conn, "later");
+  REQUIRE(run_until(f.io, [&] { return f.a.events.frames[f.a_conn].size() == 6; }));
 }
 
 TEST_CASE("tcp_transport: an absurd announced length ends the connection at once") {

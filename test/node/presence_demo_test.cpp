@@ -25,7 +25,7 @@ struct stand_in_cluster : upper_level {
   root_port* port = nullptr;
   std::vector<upper_action> actions;
   void start(root_port& p) override { port = &p; }
-  void apply(std::vector<upper_action> batch) override {
+  void apply(std::span<upper_action> batch) override {
     for (auto& a : batch) actions.push_back(std::move(a));
   }
   void stop() override {}

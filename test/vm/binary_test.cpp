@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "agora/binary.hpp"
+#include "binary_general.hpp"  // vm/src: the decoder without its fast path
 #include "random_terms.hpp"
 
 using namespace agora;
@@ -520,4 +521,66 @@ TEST_CASE("binary: decode_item errors name offsets in the whole input and keep t
 
   std::size_t beyond = 4;
   CHECK_THROWS_AS(decode_item(two, beyond), std::out_of_range);
+}
+
+// ---- the fast path for flat records --------------------------------------------
+
+namespace {
+
+/// What decoding `in` at `offset` gives: the term's encoding and the offset
+/// after it, or the error, or the exception's type.
+template <class Decode>
+std::string outcome(Decode&& decode_at, const bytes_t& in, std::size_t offset,
+                    const decode_limits& limits, std::size_t enclosing) {
+  try {
+    term t = decode_at(std::span<const std::byte>(in), offset, limits, enclosing);
+    bytes_t again;
+    encode_item(t, again);
+    return fmt::format("{} then offset {}", hex(again), offset);
+  } catch (const decode_error& e) {
+    return fmt::format("error at {}: {}; offset {}", e.offset(), e.message(), offset);
+  } catch (const std::exception& e) {
+    return std::string("exception: ") + e.what();
+  }
+}
+
+/// A record of atoms (sometimes with one compound field), as messages are.
+term random_flat_record(std::mt19937_64& rng) {
+  std::vector<term> fields;
+  const std::size_t n = rng() % 10;  // 0 and 9: beyond what the fast path takes
+  for (std::size_t i = 0; i < n; ++i)
+    fields.push_back(rng() % 12 == 0 ? random_term(rng, 2, true) : random_term(rng, 0, true));
+  static const char* labels[] = {"bench", "m", "", "a_rather_long_label_past_the_inline_size"};
+  return term::record(labels[rng() % 4], std::move(fields));
+}
+
+}  // namespace
+
+TEST_CASE("binary: decode_item's flat record path agrees with the general decoder, errors included") {
+  std::mt19937_64 rng(777);
+  auto fast = [](std::span<const std::byte> in, std::size_t& off, const decode_limits& l,
+                 std::size_t enc) { return decode_item(in, off, l, enc); };
+  auto general = [](std::span<const std::byte> in, std::size_t& off, const decode_limits& l,
+                    std::size_t enc) { return detail::decode_item_general(in, off, l, enc); };
+  int accepted = 0, rejected = 0;
+  for (int i = 0; i < 40000; ++i) {
+    bytes_t in = bytes({0xaa});  // the item starts at offset 1
+    encode_item(i % 5 == 0 ? random_term(rng, 3, i % 2 == 0) : random_flat_record(rng), in);
+    if (i % 3 != 0) {  // mutated: flips, truncation, trailing bytes
+      for (int flips = static_cast<int>(rng() % 3); flips > 0; --flips) {
+        auto& b = in[1 + rng() % (in.size() - 1)];
+        b = rng() % 2 ? b ^ static_cast<std::byte>(1u << (rng() % 8)) : static_cast<std::byte>(rng());
+      }
+      if (rng() % 4 == 0) in.resize(1 + rng() % (in.size() - 1));
+      if (rng() % 4 == 0) in.push_back(static_cast<std::byte>(rng()));
+    }
+    const decode_limits limits{.max_size = 4096, .max_depth = 1 + rng() % 4};
+    const std::size_t enclosing = rng() % 4;
+    const std::string want = outcome(general, in, 1, limits, enclosing);
+    INFO("input ", hex(in), ", max_depth ", limits.max_depth, ", enclosing ", enclosing);
+    REQUIRE(outcome(fast, in, 1, limits, enclosing) == want);
+    (want.rfind("error", 0) == 0 ? rejected : accepted) += 1;
+  }
+  CHECK(accepted > 10000);
+  CHECK(rejected > 5000);
 }

@@ -317,3 +317,70 @@ TEST_CASE("routing index: differential test with wide nodes (hashed children and
   CHECK(ix.empty());
   CHECK(ix.node_count() == 1);
 }
+
+TEST_CASE("routing index: answers kept by shape agree with a linear scan while the index changes") {
+  // Patterns where a record's label and arity decide (s(_, _)), next to ones
+  // where the fields do (s(1, _)), and the wildcard at the root.
+  const std::vector<term> patterns = {
+      rec("s", _, _),  rec("s", cap("a"), _), rec("s", _),     rec("s", _, _, _), rec("s"),
+      rec("t", _, _),  rec("s", 1, _),        rec("s", _, 2),  rec("s", _, rec("t", _)),
+      _,               cap("x"),              rec("u", _, _),  rec("u", _, _, _)};
+  std::mt19937_64 rng(2026);
+  auto field = [&rng]() -> term {
+    switch (test::pick(rng, 4)) {
+      case 0: return 1;
+      case 1: return 2;
+      case 2: return rec("t", static_cast<int>(test::pick(rng, 3)));
+      default: return "x";
+    }
+  };
+  auto message = [&]() -> term {
+    const char* label = test::coin(rng, 0.6) ? "s" : test::coin(rng, 0.5) ? "t" : "u";
+    switch (test::pick(rng, 4)) {
+      case 0: return rec(label);
+      case 1: return rec(label, field());
+      case 2: return rec(label, field(), field());
+      default: return rec(label, field(), field(), field());
+    }
+  };
+  routing_index ix;
+  naive_index ref;
+  for (int op = 0; op < 20000; ++op) {
+    const double r = std::uniform_real_distribution<double>(0, 1)(rng);
+    if (r < 0.15) {
+      const term& p = patterns[test::pick(rng, patterns.size())];
+      const auto e = static_cast<routing_index::entry>(test::pick(rng, 20));
+      ix.add(p, e);
+      ref.add(p, e);
+    } else if (r < 0.3 && !ref.list.empty()) {
+      auto [p, e] = ref.list[test::pick(rng, ref.list.size())];
+      REQUIRE(ref.remove(p, e));
+      REQUIRE(ix.remove(p, e));
+    } else {
+      // Runs of one shape, as a stream of messages gives.
+      const term m = message();
+      for (int k = 0; k < 3; ++k) {
+        const term same = k == 0 ? m : test::coin(rng, 0.5) ? m : message();
+        INFO("message ", show(same));
+        CHECK(matching(ix, same) == ref.matching(same));
+      }
+    }
+  }
+}
+
+TEST_CASE("routing index: a callback may query the index during an answer kept by shape") {
+  routing_index ix;
+  ix.add(rec("s", _, _), 1);
+  ix.add(rec("s", _, _), 2);
+  ix.add(rec("t", _), 3);
+  CHECK(matching(ix, rec("s", 1, 2)) == entries{1, 2});  // now kept
+  entries outer, inner;
+  ix.for_each_match(rec("s", 3, 4), [&](routing_index::entry e) {
+    outer.push_back(e);
+    ix.for_each_match(rec("t", 5), [&](routing_index::entry f) { inner.push_back(f); });
+  });
+  CHECK(sorted(outer) == entries{1, 2});
+  CHECK(inner == entries{3, 3});
+  ix.remove(rec("s", _, _), 2);
+  CHECK(matching(ix, rec("s", 1, 2)) == entries{1});
+}

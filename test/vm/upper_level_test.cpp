@@ -21,7 +21,7 @@ struct recording_level final : upper_level {
   root_port* port = nullptr;
   bool stopped = false;
   void start(root_port& p) override { port = &p; }
-  void apply(std::vector<upper_action> batch) override {
+  void apply(std::span<upper_action> batch) override {
     for (auto& a : batch) seen.push_back(std::move(a));
   }
   void stop() override { stopped = true; }

@@ -62,10 +62,13 @@
 #include <bit>
 #include <boost/container/small_vector.hpp>
 #include <cmath>
+#include <cstring>
 #include <fmt/format.h>
 #include <limits>
 #include <utility>
 
+#include "binary_general.hpp"
+#include "term_access.hpp"
 #include "utf8.hpp"
 
 namespace agora {
@@ -110,17 +113,26 @@ std::int64_t unzigzag(std::uint64_t u) noexcept {
 
 // ---- encoder ----------------------------------------------------------------
 
+// Bytes are gathered in a small buffer on the stack and appended to the
+// output when it fills and at the end: a short term costs one append, not
+// a capacity check per byte and an insert per text. Long texts go straight
+// to the output.
 class writer {
  public:
   explicit writer(std::vector<std::byte>& out) : out_(out) {}
+  writer(const writer&) = delete;
+  writer& operator=(const writer&) = delete;
+  /// Appends what is buffered; call once, at the end.
+  void finish() { flush(); }
 
-  void put(std::uint8_t b) { out_.push_back(static_cast<std::byte>(b)); }
+  void put(std::uint8_t b) { *p_++ = static_cast<std::byte>(b); }
 
   void varint(std::uint64_t v) {
     for (; v >= 0x80; v >>= 7) put(static_cast<std::uint8_t>(v | 0x80));
     put(static_cast<std::uint8_t>(v));
   }
 
+  // At most 11 bytes: room() is asked for them first.
   void head(major_type m, std::uint64_t argument) {
     if (argument <= max_packed) {
       put(static_cast<std::uint8_t>(m << 5 | argument));
@@ -131,8 +143,14 @@ class writer {
   }
 
   void octets(std::string_view s) {
-    auto* p = reinterpret_cast<const std::byte*>(s.data());
-    out_.insert(out_.end(), p, p + s.size());
+    if (s.size() > long_text) {
+      flush();
+      append(reinterpret_cast<const std::byte*>(s.data()), s.size());
+      return;
+    }
+    room(s.size());
+    if (!s.empty()) std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
   }
 
   void text(major_type m, std::string_view s) {
@@ -142,6 +160,7 @@ class writer {
 
   // Writes t, except for the items of a sequence or record.
   void shallow(const term& t) {
+    room(max_head);
     switch (t.kind()) {
       case kind::boolean:
         put(t.as_bool() ? tag_true : tag_false);
@@ -182,7 +201,27 @@ class writer {
   }
 
  private:
+  static constexpr std::size_t capacity = 256;
+  static constexpr std::size_t long_text = 128;
+  static constexpr std::size_t max_head = 1 + 10 + 10;  // a record: tag, count, label length
+
+  void room(std::size_t n) {
+    if (static_cast<std::size_t>(buffer_ + capacity - p_) < n) flush();
+  }
+  void flush() {
+    append(buffer_, static_cast<std::size_t>(p_ - buffer_));
+    p_ = buffer_;
+  }
+  void append(const std::byte* data, std::size_t n) {
+    if (n == 0) return;
+    const std::size_t at = out_.size();
+    out_.resize(at + n);
+    std::memcpy(out_.data() + at, data, n);
+  }
+
   std::vector<std::byte>& out_;
+  std::byte buffer_[capacity];
+  std::byte* p_ = buffer_;
 };
 
 // ---- decoder ----------------------------------------------------------------
@@ -202,7 +241,7 @@ class reader {
   term whole() {
     if (auto v = next("the version byte"); v != binary_version)
       fail(0, fmt::format("unsupported version {} (expected {})", v, binary_version));
-    term t = item();
+    term t = any_item(0);
     if (pos_ != in_.size())
       fail(pos_, fmt::format("{} trailing byte{} after the term", remaining(),
                              remaining() == 1 ? "" : "s"));
@@ -231,22 +270,12 @@ class reader {
       term t;
       switch (static_cast<major_type>(tag >> 5)) {
         case major_simple:
-          t = simple(tag, at);
-          break;
         case major_integer:
-          t = term(unzigzag(argument(info, at, "integer (zigzag)")));
-          break;
         case major_string:
-          t = text_item(kind::string, info, at, "string length");
-          break;
         case major_bytes:
-          t = text_item(kind::bytes, info, at, "bytes length");
-          break;
         case major_symbol:
-          t = text_item(kind::symbol, info, at, "symbol length");
-          break;
         case major_capture:
-          t = text_item(kind::capture, info, at, "capture length");
+          t = atom(tag, at);
           break;
         case major_sequence:
         case major_record: {
@@ -278,15 +307,81 @@ class reader {
         items.push_back(std::move(t));
         frame& f = open.back();
         if (items.size() - f.base < f.count) break;
-        auto fields = std::span<const term>(items.data(), items.size()).subspan(f.base);
-        t = f.k == kind::record ? term::record(f.label, fields) : term::sequence(fields);
+        // Moved in: the items are the decoder's own, no count to touch.
+        auto fields = std::span<term>(items.data() + f.base, items.size() - f.base);
+        t = term_access::compound_of(f.k, f.k == kind::record ? &f.label : nullptr, fields);
         items.resize(f.base);
         open.pop_back();
       }
     }
   }
 
+  // A record whose fields are all atoms, the usual message, read straight
+  // into its node. Anything else (a compound field, a header item() would
+  // read otherwise or reject) leaves the position as it was and returns
+  // false, for item() to read. A field's error is the one item() gives:
+  // the same reads in the same order.
+  bool flat_record(std::size_t enclosing, term& out) {
+    constexpr std::size_t max_fields = 8;
+    const std::size_t at = pos_;
+    if (remaining() < 2 || enclosing >= limits_.max_depth) return false;
+    const auto tag = static_cast<std::uint8_t>(in_[pos_]);
+    const std::size_t count = tag & 0x1f;
+    if (tag >> 5 != major_record || count == 0 || count > max_fields) return false;
+    const auto label_size = static_cast<std::uint8_t>(in_[pos_ + 1]);
+    if ((label_size & 0x80) != 0 || label_size > remaining() - 2) return false;
+    pos_ += 2;
+    const term label = text(kind::symbol, label_size, at + 1, "record label");
+    if (count > remaining()) {
+      pos_ = at;
+      return false;
+    }
+    // Fields constructed in place (no move of a term just written), and
+    // destroyed here unless handed to the record.
+    struct fields {
+      alignas(term) std::byte raw[max_fields * sizeof(term)];
+      std::size_t made = 0;
+      term* at(std::size_t i) noexcept { return reinterpret_cast<term*>(raw) + i; }
+      ~fields() {
+        for (std::size_t i = 0; i < made; ++i) at(i)->~term();
+      }
+    } f;
+    for (; f.made < count; ++f.made) {
+      const std::size_t field_at = pos_;
+      if (field_at == in_.size()) break;
+      const auto field_tag = static_cast<std::uint8_t>(in_[field_at]);
+      if (field_tag >> 5 == major_sequence || field_tag >> 5 == major_record) break;
+      ++pos_;
+      new (f.at(f.made)) term(atom(field_tag, field_at));
+    }
+    if (f.made < count) {
+      pos_ = at;
+      return false;
+    }
+    out = term_access::compound_of(kind::record, &label, std::span<term>(f.at(0), count));
+    return true;
+  }
+
+  /// One term, the flat record way when it is one.
+  term any_item(std::size_t enclosing) {
+    if (term t; flat_record(enclosing, t)) return t;
+    return item(enclosing);
+  }
+
  private:
+  // An atom whose tag (at `at`) was just read.
+  term atom(std::uint8_t tag, std::size_t at) {
+    const std::uint8_t info = tag & 0x1f;
+    switch (static_cast<major_type>(tag >> 5)) {
+      case major_simple: return simple(tag, at);
+      case major_integer: return term(unzigzag(argument(info, at, "integer (zigzag)")));
+      case major_string: return text_item(kind::string, info, at, "string length");
+      case major_bytes: return text_item(kind::bytes, info, at, "bytes length");
+      case major_symbol: return text_item(kind::symbol, info, at, "symbol length");
+      default: return text_item(kind::capture, info, at, "capture length");
+    }
+  }
+
   [[noreturn]] static void fail(std::size_t at, std::string message) {
     throw decode_error(at, std::move(message));
   }
@@ -300,6 +395,9 @@ class reader {
   }
 
   std::uint64_t varint(std::string_view what) {
+    // One byte, the usual case: always canonical.
+    if (pos_ < in_.size() && (static_cast<std::uint8_t>(in_[pos_]) & 0x80) == 0)
+      return static_cast<std::uint8_t>(in_[pos_++]);
     const std::size_t start = pos_;
     std::uint64_t v = 0;
     for (std::size_t i = 0;; ++i) {
@@ -424,9 +522,10 @@ void encode_item(const term& t, std::vector<std::byte>& out) {
     if (auto items = cur->items(); !items.empty())
       open.push_back({items.data(), items.data() + items.size()});
     while (!open.empty() && open.back().next == open.back().end) open.pop_back();
-    if (open.empty()) return;
+    if (open.empty()) break;
     cur = open.back().next++;
   }
+  w.finish();
 }
 
 void encode(const term& t, std::vector<std::byte>& out) {
@@ -450,9 +549,24 @@ term decode_item(std::span<const std::byte> in, std::size_t& offset,
     throw std::out_of_range(fmt::format("decode_item: offset {} is beyond the input ({} bytes)",
                                         offset, in.size()));
   reader r(in, limits, offset);
+  term t = r.any_item(enclosing);
+  offset = r.pos();
+  return t;
+}
+
+namespace detail {
+
+term decode_item_general(std::span<const std::byte> in, std::size_t& offset,
+                         const decode_limits& limits, std::size_t enclosing) {
+  if (offset > in.size())
+    throw std::out_of_range(fmt::format("decode_item: offset {} is beyond the input ({} bytes)",
+                                        offset, in.size()));
+  reader r(in, limits, offset);
   term t = r.item(enclosing);
   offset = r.pos();
   return t;
 }
+
+}  // namespace detail
 
 }  // namespace agora

@@ -25,9 +25,13 @@ nested_link& nested_links::open(std::uint32_t proxy) {
 }
 
 void nested_links::hand_over(link_channel& to, link_batch& outbox) {
-  const std::size_t room = std::min<std::size_t>(outbox.size(), 4096);
+  constexpr std::size_t usual = 4096;  // ops in a slice's batch (slice.hpp)
+  const std::size_t room = std::min(outbox.size(), usual);
   to.deliver(std::move(outbox));
-  outbox = link_batch();
+  // A channel that took the batch left it empty; one that only read it
+  // (the upper level's) left its storage here, kept unless a burst grew it.
+  if (outbox.capacity() > 2 * usual) outbox = link_batch();
+  outbox.clear();
   outbox.reserve(room);
 }
 

@@ -56,8 +56,12 @@ class relay_handlers final : public handler_set {
   /// Queues the event for the child VM's endpoint. The link outlives this:
   /// relay endpoints go before their proxy's link does.
   void relay(event_kind k, const term& topic, const term& why) const {
-    link_->outbox.push_back({.kind = link_op_kind::event, .event = k, .id = child_,
-                             .topic = topic, .why = why});
+    auto& op = link_->outbox.emplace_back();  // in place: no temporary to read back
+    op.kind = link_op_kind::event;
+    op.event = k;
+    op.id = child_;
+    op.topic = topic;
+    op.why = why;
   }
   void on_presence(turn_base&, const presence& e) const override;
   void on_absence(turn_base&, const absence& e) const override;
@@ -80,6 +84,16 @@ class nested_links {
   void attach_up(std::unique_ptr<link_channel> up) { up_ = std::move(up); }
   /// Queues an operation for the parent, sent with the slice's batch.
   void up(link_op op) { up_outbox_.push_back(std::move(op)); }
+  /// up() of a send, built in place (the hot path: one per message).
+  void up_send(event_kind k, std::uint8_t levels, term&& message) {
+    auto& op = up_outbox_.emplace_back();
+    op.kind = link_op_kind::send;
+    op.event = k;
+    op.levels = levels;
+    op.topic = std::move(message);
+  }
+  /// Operations queued for the parent so far this slice.
+  std::size_t up_pending() const noexcept { return up_outbox_.size(); }
   bool stopped_by_parent() const noexcept { return stopped_by_parent_; }
 
   /// Applies a batch from the parent. After a stop nothing more is applied,
@@ -110,7 +124,8 @@ class nested_links {
 
  private:
   /// Hands a batch over and leaves `outbox` empty with room for a batch of
-  /// the same size, so a steady stream does not regrow it every slice.
+  /// the same size (its own storage, when the channel did not take it), so
+  /// a steady stream does not regrow it every slice.
   static void hand_over(link_channel& to, link_batch& outbox);
 
   std::unique_ptr<link_channel> up_;

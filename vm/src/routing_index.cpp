@@ -19,6 +19,7 @@
 
 #include "hash_mix.hpp"
 
+#include <array>
 #include <cassert>
 #include <cstring>
 #include <functional>
@@ -454,14 +455,74 @@ struct scratch {
   }
 };
 
+// ---- answers by shape ----------------------------------------------------------
+
+// Under a record label and arity where the trie holds wildcard edges only
+// (patterns such as bench(_, _)), every message of that label and arity
+// matches the same entries: a stream of such messages need not walk the
+// trie each. An answer is kept with the index's generation (changed by
+// every add and remove), and also when it does depend on more than the
+// shape (by_shape false: walk).
+struct shape_answer {
+  term label;  // a symbol once used
+  std::uint32_t arity = 0;
+  std::uint64_t generation = 0;  // 0: unused
+  bool by_shape = false;
+  std::vector<entry> entries;
+};
+
 }  // namespace
 
 struct routing_index::impl {
   node root{term()};
   std::size_t entries = 0;
   std::size_t nodes = 1;
+  std::uint64_t generation = 1;
   mutable scratch buffers;
   mutable bool busy = false;
+  mutable std::array<shape_answer, 4> shapes;
+  mutable std::uint32_t next_shape = 0;
+
+  /// The entries every message of the record m's label and arity matches,
+  /// if that is all they depend on.
+  const shape_answer* answer_by_shape(const term& m) const {
+    const std::string_view label = m.label();
+    const auto arity = static_cast<std::uint32_t>(m.size());
+    for (const auto& s : shapes)
+      if (s.generation == generation && s.arity == arity && s.label.as_symbol() == label)
+        return s.by_shape ? &s : nullptr;
+    auto& s = shapes[next_shape++ % shapes.size()];
+    s.label = m.label_term();
+    s.arity = arity;
+    s.generation = generation;
+    s.entries.clear();
+    s.by_shape = collect_by_shape(m, s.entries);
+    return s.by_shape ? &s : nullptr;
+  }
+
+  /// The walk for a record whose fields are not looked at: the root's
+  /// wildcard, then a chain of wildcard edges under m's opener, one per
+  /// field. False when an exact edge (or an entry off the chain's end)
+  /// makes the answer depend on the fields.
+  bool collect_by_shape(const term& m, std::vector<entry>& out) const {
+    auto keep = [&out](entry e) { out.push_back(e); };
+    if (const node* w = root.wild_child()) w->report(keep);
+    const node* n = root.exact_child(m);
+    for (std::size_t depth = 0; n; ++depth) {
+      if (depth == m.size()) {
+        if (n->child_mode != slots::none) return false;
+        n->report(keep);
+        return true;
+      }
+      if (n->entry_mode != slots::none) return false;
+      if (n->child_mode == slots::none) return true;  // nothing under it
+      // One child, the wildcard (two or more make a table: an exact one).
+      if (n->child_mode != slots::one) return false;
+      n = n->wild_child();
+      if (!n) return false;
+    }
+    return true;
+  }
 
   impl() = default;
   impl(const impl&) = delete;
@@ -496,6 +557,7 @@ struct routing_index::impl {
     lease(const lease&) = delete;
     lease& operator=(const lease&) = delete;
     scratch& get() noexcept { return owner_ ? owner_->buffers : *local_; }
+    bool owner() const noexcept { return owner_ != nullptr; }
 
    private:
     const impl* owner_;
@@ -519,6 +581,7 @@ routing_index& routing_index::operator=(routing_index&&) noexcept = default;
 
 void routing_index::add(const term& p, entry e) {
   if (!impl_) impl_ = std::make_unique<impl>();
+  ++impl_->generation;
   impl::lease l(*impl_);
   scratch& s = l.get();
   s.flatten(p);
@@ -551,6 +614,7 @@ void routing_index::add(const term& p, entry e) {
 
 bool routing_index::remove(const term& p, entry e) {
   if (!impl_) return false;
+  ++impl_->generation;
   impl::lease l(*impl_);
   scratch& s = l.get();
   s.flatten(p);
@@ -571,6 +635,13 @@ bool routing_index::remove(const term& p, entry e) {
 void routing_index::for_each_match(const term& m, function_ref<void(entry)> f) const {
   if (!impl_) return;
   impl::lease l(*impl_);
+  // Not from inside a callback: the answers are the outer query's.
+  if (m.is_record() && l.owner()) {
+    if (const shape_answer* a = impl_->answer_by_shape(m)) {
+      for (entry e : a->entries) f(e);
+      return;
+    }
+  }
   scratch& s = l.get();
   s.flatten(m);
   const auto last = static_cast<std::uint32_t>(s.flat.size());

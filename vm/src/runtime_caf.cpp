@@ -8,9 +8,11 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <iterator>
 #include <mutex>
 
 #include "agora/runtime.hpp"
+#include "slice.hpp"
 #include "upper_link.hpp"
 #include "vm_access.hpp"
 #include "vm_core.hpp"
@@ -43,7 +45,7 @@ namespace agora::detail {
 /// and log sinks and a count of live VM actors, so that wait_for can time
 /// out.
 struct runtime_shared {
-  std::size_t slice = 1000;
+  slice_bounds slice;
   // Set while the level above the root pushes back (root_port::hold): no
   // VM of this runtime runs a turn. The hosted root is woken on release;
   // CAF-hosted VMs look again every held_poll.
@@ -186,7 +188,7 @@ void drain(vm_actor_type* self) {
     }
     return;
   }
-  st.machine->run(st.shared->slice);
+  run_slice(*st.machine, st.shared->slice);
   core.flush_links();
   if (!st.machine->idle()) {
     if (!st.continuation_pending) {
@@ -340,11 +342,8 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
   void start_upper() {
     vm_access::core(*machine_).attach_upper(std::make_unique<upper_channel>(upper_));
     upper_port_ = std::make_unique<upper_port>(
-        [weak = weak_from_this()](link_batch&& ops) {
-          if (auto self = weak.lock())
-            self->run_soon([ops = std::move(ops)](hosted_vm& h) mutable {
-              vm_access::core(*h.machine_).receive_down(std::move(ops));
-            });
+        [weak = weak_from_this()](link_batch& ops) {
+          if (auto self = weak.lock()) self->from_upper(ops);
         },
         [weak = weak_from_this()](bool on) {
           auto self = weak.lock();
@@ -353,6 +352,27 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
           if (!on) self->run_soon([](hosted_vm&) {});  // runs a slice
         });
     upper_->start(*upper_port_);
+  }
+
+  /// Events from the level above wait here for the VM's next run on the
+  /// host: one post however many batches come meanwhile, and the buffers
+  /// are swapped, not reallocated.
+  void from_upper(link_batch& ops) {
+    if (from_upper_.empty()) {
+      from_upper_.swap(ops);
+    } else {
+      std::move(ops.begin(), ops.end(), std::back_inserter(from_upper_));
+      ops.clear();
+    }
+    if (from_upper_posted_) return;
+    from_upper_posted_ = true;
+    run_soon([](hosted_vm& h) {
+      h.from_upper_posted_ = false;
+      h.applying_.clear();
+      h.applying_.swap(h.from_upper_);
+      vm_access::core(*h.machine_).receive_down(std::move(h.applying_));
+      h.applying_.clear();
+    });
   }
 
   std::unique_ptr<link_channel> start_child(vm_core& parent, std::uint64_t link, std::string name,
@@ -378,7 +398,7 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
     // Held: hold(false) drains again. A VM with no actor left sends nothing
     // and may finish.
     if (shared_->held.load(std::memory_order_relaxed) && machine_->actor_count() > 0) return;
-    machine_->run(shared_->slice);
+    run_slice(*machine_, shared_->slice);
     vm_access::core(*machine_).flush_links();
     if (!machine_->idle()) {
       if (!continuation_pending_) {
@@ -415,6 +435,9 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
   const schedule_fn schedule_;
   std::shared_ptr<upper_level> upper_;
   std::unique_ptr<root_port> upper_port_;
+  link_batch from_upper_;  // events from the level above, not yet posted to the VM
+  link_batch applying_;    // the batch being applied
+  bool from_upper_posted_ = false;
   caf::actor bridge_;
   std::unique_ptr<agora::vm> machine_;
   bool continuation_pending_ = false;
@@ -429,7 +452,7 @@ struct vm_handle_impl {
 
 struct runtime_impl {
   explicit runtime_impl(const runtime_config& cfg) : config(make_config(cfg)), system(config) {
-    shared->slice = cfg.events_per_slice ? cfg.events_per_slice : 1;
+    shared->slice.max_events = cfg.events_per_slice ? cfg.events_per_slice : 1;
     shared->trace = cfg.trace;
     shared->log = cfg.log;
   }

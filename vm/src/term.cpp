@@ -5,20 +5,16 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <limits>
+#include <type_traits>
 
 #include <boost/container/small_vector.hpp>
 
 #include "hash_mix.hpp"
+#include "term_access.hpp"
 #include "term_node.hpp"
 #include "utf8.hpp"
 
 namespace agora {
-
-// Access to a heap term's node for the hashing helpers below.
-class term_access {
- public:
-  static const detail::node* node_of(const term& t) noexcept { return t.node_ptr(); }
-};
 
 namespace {
 
@@ -183,8 +179,8 @@ term term::capture(std::string_view name) {
   return make_text(kind::capture, name);
 }
 
-term term::make_compound(agora::kind k, const term* label,
-                         std::span<const term> items) {
+template <class Items>
+term term::build_compound(agora::kind k, const term* label, Items items) {
   if (items.size() > std::numeric_limits<std::uint32_t>::max())
     throw term_error("compound term with more than 2^32 items");
   void* mem =
@@ -195,8 +191,11 @@ term term::make_compound(agora::kind k, const term* label,
   bool concrete = true;
   term* out = n->items();
   for (std::size_t i = 0; i < items.size(); ++i) {
-    new (out + i) term(items[i]);
     concrete = concrete && items[i].is_concrete();
+    if constexpr (std::is_const_v<typename Items::element_type>)
+      new (out + i) term(items[i]);
+    else
+      new (out + i) term(std::move(items[i]));
   }
   n->concrete = concrete;
   term t;
@@ -206,10 +205,17 @@ term term::make_compound(agora::kind k, const term* label,
 }
 
 term term::make_compound(agora::kind k, const term* label,
+                         std::span<const term> items) {
+  return build_compound(k, label, items);
+}
+
+term term::adopt_compound(agora::kind k, const term* label, std::span<term> items) {
+  return build_compound(k, label, items);
+}
+
+term term::make_compound(agora::kind k, const term* label,
                          std::vector<term>&& items) {
-  // Items are copied (refcount bumps); moving would save little and the
-  // node layout needs them contiguous after the header anyway.
-  return make_compound(k, label, std::span<const term>(items));
+  return adopt_compound(k, label, std::span<term>(items));
 }
 
 term term::sequence(std::vector<term> items) {
@@ -234,14 +240,23 @@ term term::record(const term& label_symbol, std::span<const term> fields) {
 
 // ---- reference counting -----------------------------------------------------
 
-void term::retain() const noexcept {
-  if (on_heap()) node_ptr()->refs.fetch_add(1, std::memory_order_relaxed);
+namespace {
+
+/// Drops one reference to n; true if it was the last. A holder of the only
+/// reference frees without an atomic read-modify-write: no other thread can
+/// take a reference then (it would need one to copy).
+bool drop_ref(detail::node* n) noexcept {
+  if (n->refs.load(std::memory_order_acquire) == 1) return true;
+  return n->refs.fetch_sub(1, std::memory_order_acq_rel) == 1;
 }
 
-void term::release() noexcept {
-  if (!on_heap()) return;
+}  // namespace
+
+void term::retain_node() const noexcept { node_ptr()->refs.fetch_add(1, std::memory_order_relaxed); }
+
+void term::release_node() noexcept {
   detail::node* n = node_ptr();
-  if (n->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  if (!drop_ref(n)) return;
   if (kind() != kind::sequence && kind() != kind::record) {
     static_cast<detail::text_node*>(n)->~text_node();
     ::operator delete(n);
@@ -260,7 +275,7 @@ void term::release() noexcept {
       term& child = it[i];
       if (child.kind() == kind::sequence || child.kind() == kind::record) {
         auto* cn = static_cast<detail::compound_node*>(child.node_ptr());
-        if (cn->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        if (drop_ref(cn)) {
           cn->hash.store(reinterpret_cast<std::size_t>(dead), std::memory_order_relaxed);
           dead = cn;
         }

@@ -34,8 +34,10 @@ class turn_log {
     actions_.push_back({.kind = action_kind::remove_endpoint, .id = ep.value, .payload = std::move(why)});
   }
   void send(term m, bool feedback, unsigned levels) {
-    actions_.push_back({.kind = feedback ? action_kind::feedback : action_kind::send,
-                        .payload = std::move(m), .levels = static_cast<std::uint8_t>(levels)});
+    auto& a = actions_.emplace_back();  // in place: no temporary to read back
+    a.kind = feedback ? action_kind::feedback : action_kind::send;
+    a.payload = std::move(m);
+    a.levels = static_cast<std::uint8_t>(levels);
   }
   /// `who` is a reserved actor slot, released if the turn rolls back. Returns
   /// the spec as kept (valid until the next action is recorded), so that the

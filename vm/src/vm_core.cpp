@@ -130,7 +130,13 @@ void vm_core::enqueue(std::uint64_t target, event_kind k, term topic, term why) 
       return;
     }
   }
-  queue_.push_back({.target = target, .topic = std::move(topic), .why = std::move(why), .kind = k});
+  // Filled in place (a queued_event built on the stack and moved would be
+  // read back while its stores are in flight).
+  auto& ev = queue_.emplace_back();
+  ev.target = target;
+  ev.topic = std::move(topic);
+  ev.why = std::move(why);
+  ev.kind = k;
 }
 
 std::uint32_t vm_core::fill_endpoint(std::uint32_t owner, endpoint_spec&& spec) {
@@ -254,7 +260,10 @@ void vm_core::route(const term& m, bool feedback) {
   if (n < 2) return;
   // One queue entry for the whole fan-out: the targets go to a side queue.
   fan_targets_.insert(fan_targets_.end(), found_.begin(), found_.begin() + static_cast<std::ptrdiff_t>(n));
-  queue_.push_back({.topic = m, .kind = kind, .fan_out = static_cast<std::uint32_t>(n)});
+  auto& entry = queue_.emplace_back();  // in place, as in enqueue()
+  entry.topic = m;
+  entry.kind = kind;
+  entry.fan_out = static_cast<std::uint32_t>(n);
 }
 
 // ---- actors -----------------------------------------------------------------
@@ -453,8 +462,8 @@ void vm_core::commit(std::uint32_t self) {
       case action_kind::feedback: {
         const bool fb = act.kind == action_kind::feedback;
         if (act.levels == 0) route(act.payload, fb);
-        else links_.up({.kind = link_op_kind::send, .event = fb ? event_kind::feedback : event_kind::message,
-                        .levels = act.levels, .topic = std::move(act.payload)});
+        else links_.up_send(fb ? event_kind::feedback : event_kind::message, act.levels,
+                            std::move(act.payload));
         break;
       }
       case action_kind::spawn_up:

@@ -91,6 +91,8 @@ class vm_core final : public turn_sink {
   /// Hands every non-empty outbox to its channel. The executor calls this
   /// after each slice: one batch per link per slice.
   void flush_links();
+  /// Operations collected for the parent (or the upper level) this slice.
+  std::size_t up_pending() const noexcept { return links_.up_pending(); }
   /// Gives a root VM its upper level (the cluster): its actions at level 1
   /// go to `up`; events come back through receive_down. Before any spawn.
   void attach_upper(std::unique_ptr<link_channel> up);

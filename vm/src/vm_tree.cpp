@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "upper_link.hpp"
 
@@ -43,8 +44,8 @@ std::unique_ptr<vm_tree> vm_tree::make_root(std::string name, std::shared_ptr<up
   if (upper) {
     n->core->attach_upper(std::make_unique<upper_channel>(upper));
     tree->upper_port_ = std::make_unique<upper_port>(
-        [to = std::weak_ptr<node>(n)](link_batch&& ops) {
-          if (auto root = to.lock()) root->from_parent.push_back(std::move(ops));
+        [to = std::weak_ptr<node>(n)](link_batch& ops) {
+          if (auto root = to.lock()) root->from_parent.push_back(std::exchange(ops, {}));
         },
         [t = tree.get()](bool on) { t->held_ = on; });
     tree->upper_ = std::move(upper);

@@ -202,29 +202,38 @@ class term {
     std::memcpy(&v, raw_ + 8, 8);
     return v;
   }
+  // Inline, and a bit test rather than a switch: every copy, move and
+  // destruction asks, and most terms (scalars, short texts, moved-from
+  // ones) have no node.
   bool on_heap() const noexcept {
-    switch (kind()) {
-      case kind::string:
-      case kind::bytes:
-      case kind::symbol:
-      case kind::capture:
-        return raw_[1] == heap_tag;
-      case kind::sequence:
-      case kind::record:
-        return true;
-      default:
-        return false;
-    }
+    constexpr unsigned compound = 1u << static_cast<unsigned>(kind::sequence) |
+                                  1u << static_cast<unsigned>(kind::record);
+    constexpr unsigned text = 1u << static_cast<unsigned>(kind::string) |
+                              1u << static_cast<unsigned>(kind::bytes) |
+                              1u << static_cast<unsigned>(kind::symbol) |
+                              1u << static_cast<unsigned>(kind::capture);
+    const unsigned bit = 1u << raw_[0];
+    return (bit & compound) != 0 || ((bit & text) != 0 && raw_[1] == heap_tag);
   }
   detail::node* node_ptr() const noexcept { return load<detail::node*>(); }
-  void retain() const noexcept;
-  void release() noexcept;
+  void retain() const noexcept {
+    if (on_heap()) retain_node();
+  }
+  void release() noexcept {
+    if (on_heap()) release_node();
+  }
+  void retain_node() const noexcept;
+  void release_node() noexcept;
   std::string_view text_payload() const noexcept;  // string/bytes/symbol/capture
   static term make_text(agora::kind k, std::string_view s);
   static term make_compound(agora::kind k, const term* label,
                             std::span<const term> items);
   static term make_compound(agora::kind k, const term* label,
                             std::vector<term>&& items);
+  /// As make_compound, moving the items in.
+  static term adopt_compound(agora::kind k, const term* label, std::span<term> items);
+  template <class Items>
+  static term build_compound(agora::kind k, const term* label, Items items);
 
   alignas(8) unsigned char raw_[16];
 };

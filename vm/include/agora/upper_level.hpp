@@ -14,7 +14,9 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "agora/event.hpp"
@@ -52,8 +54,13 @@ struct upper_event {
 class root_port {
  public:
   virtual ~root_port() = default;
-  /// Queues events for the root VM's endpoints, in order.
-  virtual void deliver(std::vector<upper_event> events) = 0;
+  /// Queues events for the root VM's endpoints, in order. The events are
+  /// moved from; their storage stays the caller's, to be reused.
+  virtual void deliver(std::span<upper_event> events) = 0;
+  void deliver(std::initializer_list<upper_event> events) {
+    std::vector<upper_event> copy(events);
+    deliver(std::span<upper_event>(copy));
+  }
   /// Back-pressure: while held, the root VM and every VM nested in it run
   /// no turn (events keep queueing), so that nothing more is sent to a
   /// level that cannot take it; hold(false) lets them go on.
@@ -67,8 +74,9 @@ class upper_level {
   /// The root VM starts: events go to `port` from now on (it stays valid
   /// until stop() returns).
   virtual void start(root_port& port) = 0;
-  /// The root VM's actions at this level, in order.
-  virtual void apply(std::vector<upper_action> batch) = 0;
+  /// The root VM's actions at this level, in order. They may be moved
+  /// from; their storage stays the caller's, to be reused.
+  virtual void apply(std::span<upper_action> batch) = 0;
   /// The root VM has stopped every actor (its endpoints here are withdrawn):
   /// leave in order. Called once, on the root VM's thread.
   virtual void stop() = 0;

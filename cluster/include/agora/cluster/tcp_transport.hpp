@@ -88,6 +88,7 @@ class tcp_transport final : public transport {
   /// "HOST:PORT"; HOST may be a name, resolved first.
   conn_id connect(const std::string& address) override;
   void send(conn_id c, std::vector<std::byte> wire) override;
+  std::vector<std::byte> spare_buffer() override;
   std::size_t queued(conn_id c) const override;
   void set_limits(conn_id c, const conn_limits& limits) override;
   void close(conn_id c, bool flush) override;

@@ -77,6 +77,9 @@ class transport {
   /// std::invalid_argument, and queues nothing, when the prefix does not
   /// give the length of what follows it.
   virtual void send(conn_id c, std::vector<std::byte> wire) = 0;
+  /// An empty buffer to build a frame in, perhaps with the capacity of one
+  /// already written (so a stream of frames need not allocate each).
+  virtual std::vector<std::byte> spare_buffer() { return {}; }
   /// Bytes queued and not yet written (0 for a connection that is gone).
   virtual std::size_t queued(conn_id c) const = 0;
   /// Applies from the next frame parsed, even one already received (so a
