@@ -73,7 +73,7 @@ struct node_core::link {
   std::uint64_t peer_id = 0, peer_inc = 0;
   bool peer_client = false;
   std::string peer_address;  // where the peer listens
-  peer_key key = 0;          // in the replica, once up (members only)
+  peer_key key = 0;          // in the replica, once up
   clock::time_point last_rx{}, last_tx{}, last_ping{};
   std::vector<std::byte> out;  // the SESSION frame being built (begun), or empty
   std::size_t out_ops = 0;
@@ -249,12 +249,15 @@ void node_core::leave(const term& why) {
 
 void node_core::request_status() {
   status_wanted_ = true;
+  // The member the client was pointed at (its seed) answers; another one
+  // while that one is away.
+  link* to = nullptr;
   for (auto& [c, l] : links_)
-    if (l->at == link::phase::up) {
-      put(*l, ops::status_req{static_cast<std::int64_t>(++status_tag_)});
-      flush(*l);
-      return;
-    }
+    if (l->at == link::phase::up && (!to || l->peer_id == status_peer_)) to = l.get();
+  if (to) {
+    put(*to, ops::status_req{static_cast<std::int64_t>(++status_tag_)});
+    flush(*to);
+  }
 }
 
 // ---- transport events -------------------------------------------------------
@@ -504,19 +507,20 @@ void node_core::link_up(link& l) {
   const auto now = env_.now();
   l.at = link::phase::up;
   l.since = l.last_rx = l.last_tx = now;
+  l.key = next_peer_++;
   if (l.peer_client) {
-    log(log_level::info, fmt::format("client linked from {}", l.address));
-    return;
-  }
-  if (config_.role == node_role::client) {
-    log(log_level::debug, fmt::format("linked to node {} at {}", l.peer_id, l.address));
-    if (status_wanted_) request_status();
+    // A client takes part in the cluster level (its endpoints and ours
+    // cross this link) but is no member: not gossiped, never dialed.
+    // The members went in the welcome: the client dials them all.
+    log(log_level::info, fmt::format("client {} linked from {}", l.peer_id, l.address));
+    replica_->peer_up(l.key);
     return;
   }
   for (auto& s : seeds_)
     if (s.conn == l.conn) {
       s.conn = 0;
       s.member = l.peer_id;
+      if (status_peer_ == 0) status_peer_ = l.peer_id;
     }
   auto& m = members_[l.peer_id];
   m.id = l.peer_id;
@@ -526,7 +530,14 @@ void node_core::link_up(link& l) {
   m.reason.clear();
   m.conn = l.conn;
   m.backoff = config_.reconnect_min;
-  l.key = next_peer_++;
+  if (config_.role == node_role::client) {
+    // A client links to every member it learns of; it has no members to
+    // tell about.
+    log(log_level::debug, fmt::format("linked to node {} at {}", l.peer_id, l.address));
+    replica_->peer_up(l.key);
+    if (status_wanted_ && l.peer_id == status_peer_) request_status();
+    return;
+  }
   log(log_level::info, fmt::format("linked to node {} (incarnation {}) at {}", l.peer_id, l.peer_inc,
                           m.address));
   // Our members first, then our endpoints.
@@ -557,32 +568,27 @@ void node_core::session_frame(link& l, std::span<const std::byte> frame) {
 
 void node_core::apply(link&, ops::welcome&) { throw protocol_error("welcome after the handshake"); }
 void node_core::apply(link& l, ops::members& o) {
-  if (l.peer_client || config_.role == node_role::client) return;
+  if (l.peer_client) return;  // a client knows no members we need
   for (const auto& m : o.list) learn(m);
 }
 void node_core::apply(link& l, ops::declare& o) {
-  require_member(l, "declare");
   replica_->peer_declare(l.key, {static_cast<std::uint64_t>(o.handle), o.role, o.interest,
                                  {o.presence, o.absence, o.message}, std::move(o.topic)});
   ++l.declares_in;
   l.ack_due = true;
 }
 void node_core::apply(link& l, ops::withdraw& o) {
-  require_member(l, "withdraw");
   replica_->peer_withdraw(l.key, static_cast<std::uint64_t>(o.handle), o.reason);
 }
 void node_core::apply(link& l, ops::msg& o) {
-  require_member(l, "msg");
   ++l.counters.messages_in;
   replica_->peer_message(l.key, o.body, false);
 }
 void node_core::apply(link& l, ops::fb& o) {
-  require_member(l, "fb");
   ++l.counters.messages_in;
   replica_->peer_message(l.key, o.body, true);
 }
 void node_core::apply(link& l, ops::ack& o) {
-  require_member(l, "ack");
   replica_->peer_ack(l.key, static_cast<std::uint64_t>(o.count));
 }
 void node_core::apply(link& l, ops::ping& o) { put(l, ops::pong{o.time}); }
@@ -609,11 +615,6 @@ void node_core::apply(link& l, ops::refuse& o) {
   log(log_level::error, fmt::format("node {} at {} refused the link: {}", l.peer_id, l.address,
                            o.reason.to_string()));
   drop(l, rec("refused", o.reason), "refused");
-}
-
-void node_core::require_member(const link& l, std::string_view what) const {
-  if (l.peer_client || config_.role == node_role::client)
-    throw protocol_error(fmt::format("{} on a client link", what));
 }
 
 // ---- replica_output ---------------------------------------------------------
@@ -643,11 +644,13 @@ void node_core::message_to(peer_key p, const term& body, bool feedback) {
 void node_core::lose_peer(link& l, const term& endpoints_why, const std::string& member_reason) {
   if (l.at != link::phase::up) return;
   l.at = link::phase::closing;
-  if (l.peer_client || config_.role == node_role::client) {
-    if (config_.role == node_role::client)
-      log(log_level::info, fmt::format("link to node {} ended: {}", l.peer_id, member_reason));
+  if (l.peer_client) {
+    log(log_level::info, fmt::format("client {} at {} gone: {}", l.peer_id, l.address, member_reason));
+    replica_->peer_down(l.key, endpoints_why);
     return;
   }
+  if (config_.role == node_role::client)
+    log(log_level::info, fmt::format("link to node {} ended: {}", l.peer_id, member_reason));
   auto& m = members_[l.peer_id];
   if (m.conn == l.conn) {
     m.conn = 0;
@@ -752,7 +755,7 @@ void node_core::gossip_member(const member& m) {
   ops::members one{{{static_cast<std::int64_t>(m.id), static_cast<std::int64_t>(m.inc), m.address,
                      state_of(static_cast<int>(m.at))}}};
   for (auto& [c, l] : links_)
-    if (l->at == link::phase::up && !l->peer_client && l->peer_id != m.id) put(*l, one);
+    if (l->at == link::phase::up && l->peer_id != m.id) put(*l, one);  // clients too: they dial it
 }
 
 void node_core::dial_due() {
@@ -769,7 +772,7 @@ void node_core::dial_due() {
     links_.emplace(c, std::move(l));
     return c;
   };
-  if (config_.role == node_role::member) {
+  {
     for (auto& [id, m] : members_) {
       if (m.conn || m.at == member::state::up || m.at == member::state::left) continue;
       if (m.address.empty() || m.next_dial > now || !handshake_allowed(m.address)) continue;

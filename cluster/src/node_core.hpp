@@ -77,8 +77,9 @@ class node_core final : public transport_events, private replica_output {
   upper_level& ground_side() noexcept { return *ground_side_; }
   const replica& level() const noexcept { return *replica_; }
 
-  /// A client asks the member it is linked to for the cluster as seen
-  /// there; the answer comes to node_env::on_status.
+  /// A client asks the member its seed led to (another one it links to
+  /// while that one is away) for the cluster as seen there; the answer
+  /// comes to node_env::on_status.
   void request_status();
 
   cluster_status status() const;
@@ -127,7 +128,6 @@ class node_core final : public transport_events, private replica_output {
   void apply(link& l, ops::bye& o);
   void apply(link& l, ops::status_req& o);
   void apply(link& l, ops::status& o);
-  void require_member(const link& l, std::string_view what) const;
 
   // links and members
   /// The peer of up link l is gone: its endpoints are withdrawn with
@@ -191,6 +191,7 @@ class node_core final : public transport_events, private replica_output {
   bool leaving_ = false;
   bool congested_ = false;
   bool status_wanted_ = false;
+  std::uint64_t status_peer_ = 0;  // client: the member its seed led to, asked for status
   std::uint64_t status_tag_ = 0;
 };
 

@@ -130,9 +130,28 @@ void simulation::add_node(std::uint64_t id, node_setup setup,
   c.role = cluster::node_role::member;
   c.listen = address_of(id);
   c.seeds.clear();
-  for (auto& [other, s] : impl_->nodes) c.seeds.push_back(address_of(other));
+  for (auto& [other, s] : impl_->nodes)
+    if (s.config.role == cluster::node_role::member) c.seeds.push_back(address_of(other));
   c.secret = impl_->secret;
   if (tweak) tweak(c);
+  add(id, std::move(c), std::move(setup));
+}
+
+void simulation::add_client(std::uint64_t id, std::uint64_t seed, node_setup setup,
+                            std::function<void(cluster::node_config&)> tweak) {
+  if (impl_->nodes.contains(id)) throw std::invalid_argument(fmt::format("agora::sim: node {} exists", id));
+  cluster::node_config c = impl_->config.node_defaults;
+  c.id = id;
+  c.role = cluster::node_role::client;
+  c.listen.clear();
+  c.advertise.clear();
+  c.seeds = {address_of(seed)};
+  c.secret = impl_->secret;
+  if (tweak) tweak(c);
+  add(id, std::move(c), std::move(setup));
+}
+
+void simulation::add(std::uint64_t id, cluster::node_config c, node_setup setup) {
   if (auto problems = cluster::validate(c); !problems.empty()) {
     std::string text = fmt::format("agora::sim: node {}: invalid configuration:", id);
     for (auto& p : problems) text += "\n  " + p;

@@ -104,6 +104,12 @@ class simulation {
   /// refuses.
   void add_node(std::uint64_t id, node_setup setup,
                 std::function<void(cluster::node_config&)> tweak = {});
+  /// Adds client `id` (agora-node submit, status, ...): it dials member
+  /// `seed`, links to every member it learns of and takes part in the
+  /// cluster level, but is no member (docs/CLUSTER.md). Faults apply to it
+  /// as to a member.
+  void add_client(std::uint64_t id, std::uint64_t seed, node_setup setup,
+                  std::function<void(cluster::node_config&)> tweak = {});
   /// "10.A.B.C:7000" with A.B.C the id's low three bytes (ids below 2^24);
   /// "nID.sim:7000" for larger ids.
   static std::string address_of(std::uint64_t id);
@@ -183,6 +189,7 @@ class simulation {
 
  private:
   struct impl;
+  void add(std::uint64_t id, cluster::node_config c, node_setup setup);
   std::unique_ptr<impl> impl_;
 };
 
