@@ -1,0 +1,22 @@
+// A part's scratch directory: ROOT/JOB-PART-ATTEMPT with the script in it
+// (mode 700 / 600), removed with everything the part left there.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace agora::jobs {
+
+/// A name safe as a path component: the job id's letters, digits, '-' and
+/// '_' as they are, anything else as _XX (hex).
+std::string path_safe(std::string_view id);
+
+/// Makes the directory and writes `script` into it as "script"; the
+/// directory's path, or nullopt with `error` set.
+std::optional<std::string> make_scratch(const std::string& root, const std::string& name, std::string_view script,
+                                        std::string& error);
+/// Removes the directory and everything in it; errors are ignored.
+void remove_scratch(const std::string& dir) noexcept;
+
+}  // namespace agora::jobs
