@@ -1,8 +1,12 @@
 #include "node_config_file.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -19,6 +23,32 @@ namespace agora::node_app {
 namespace {
 
 // ---- the command line, the secret, the final check ---------------------------
+
+void apply_jobs(const node_overrides& o, jobs_settings& j, findings& found) {
+  if (o.slots) {
+    found.origin["jobs.slots"] = "--slots";
+    if (*o.slots >= 1 && *o.slots <= 4096)
+      j.slots = *o.slots;
+    else
+      found.tell("jobs.slots", fmt::format("--slots: {} is out of range: 1 to 4096", *o.slots));
+  }
+  if (o.scratch) {
+    found.origin["jobs.scratch"] = "--scratch";
+    j.scratch = *o.scratch;
+  }
+  for (const auto& arg : o.interpreters) {
+    const auto eq = arg.find('=');
+    if (eq == std::string::npos) {
+      found.tell("jobs.interpreters", fmt::format("--allow-interpreter: \"{}\" is not NAME=PATH", arg));
+      continue;
+    }
+    const std::string name = arg.substr(0, eq), path = arg.substr(eq + 1);
+    if (auto why = interpreter_problem(name, path))
+      found.tell("jobs.interpreters", fmt::format("--allow-interpreter {}: {}", arg, *why));
+    else
+      j.interpreters[name] = path;
+  }
+}
 
 void apply(const node_overrides& o, node_settings& s, findings& found) {
   auto& origin = found.origin;
@@ -54,6 +84,7 @@ void apply(const node_overrides& o, node_settings& s, findings& found) {
     s.election.cluster_size = *o.cluster_size;
     origin["election.cluster_size"] = "--cluster-size";
   }
+  apply_jobs(o, s.jobs, found);
   auto& t = s.telemetry;
   if (o.http) {
     origin["telemetry.http"] = "--http";
@@ -166,6 +197,20 @@ node_settings finish(node_settings s, const std::string& source, findings found)
 }
 
 }  // namespace
+
+std::optional<std::string> interpreter_problem(std::string_view name, std::string_view path) {
+  const bool name_ok = !name.empty() && name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '+' || c == '-';
+  });
+  if (!name_ok)
+    return fmt::format("\"{}\" is not an interpreter name (1 to 32 letters, digits, '.', '_', '+', '-')", name);
+  if (path.empty() || path.front() != '/') return fmt::format("\"{}\" is not an absolute path", path);
+  const std::string p(path);
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || ::access(p.c_str(), X_OK) != 0)
+    return fmt::format("{} is not an executable file", path);
+  return std::nullopt;
+}
 
 config_error::config_error(std::vector<std::string> problems)
     : std::runtime_error(fmt::format("{}", fmt::join(problems, "\n"))), problems_(std::move(problems)) {}

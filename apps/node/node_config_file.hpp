@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -33,6 +34,16 @@ struct node_overrides {
   std::optional<std::string> http;              // --http
   std::optional<std::int64_t> status_interval_ms, metrics_interval_ms;  // --status-interval-ms ...
   std::optional<std::int64_t> rtt_alert_ms, rss_alert_bytes, election_alert_ms;
+  std::optional<std::int64_t> slots;            // --slots
+  std::optional<std::string> scratch;           // --scratch
+  std::vector<std::string> interpreters;        // --allow-interpreter NAME=PATH ...: added to the file's
+};
+
+/// What the node's jobs worker may do ([jobs], docs/JOBS.md).
+struct jobs_settings {
+  std::int64_t slots = 0;  // parts at once; 0: the machine's cores
+  std::string scratch;     // parent of the parts' scratch directories; "": $TMPDIR or /tmp, agora-node-ID-jobs
+  std::map<std::string, std::string> interpreters;  // name → absolute program path; none by default
 };
 
 /// A node's settings, ready for agora::cluster::node.
@@ -44,7 +55,13 @@ struct node_settings {
   /// when the node starts.
   election::config election;
   telemetry_settings telemetry;
+  jobs_settings jobs;
 };
+
+/// What is wrong with allowing interpreter `name` at `path` (nullopt:
+/// nothing): a name of 1 to 32 letters, digits, '.', '_', '+' or '-', and
+/// an absolute path to an executable file.
+std::optional<std::string> interpreter_problem(std::string_view name, std::string_view path);
 
 /// The configuration cannot be used: every problem found, one line each.
 class config_error : public std::runtime_error {

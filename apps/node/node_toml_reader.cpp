@@ -18,9 +18,10 @@ namespace {
 
 using key_list = std::span<const std::string_view>;
 
-constexpr std::array<std::string_view, 13> top_keys = {
+constexpr std::array<std::string_view, 14> top_keys = {
     "cluster", "id", "listen", "advertise", "seeds", "secret_file", "allow", "log_level",
-    "timing",  "limits", "tls", "election", "telemetry"};
+    "timing",  "limits", "tls", "election", "telemetry", "jobs"};
+constexpr std::array<std::string_view, 3> jobs_keys = {"slots", "scratch", "interpreters"};
 constexpr std::array<std::string_view, 5> timing_keys = {
     "heartbeat_ms", "deadline_ms", "handshake_timeout_ms", "reconnect_min_ms", "reconnect_max_ms"};
 constexpr std::array<std::string_view, 5> limits_keys = {
@@ -39,6 +40,7 @@ key_list keys_of(std::string_view table) {
   if (table == "tls") return tls_keys;
   if (table == "election") return election_keys;
   if (table == "telemetry") return telemetry_keys;
+  if (table == "jobs") return jobs_keys;
   return top_keys;
 }
 
@@ -125,6 +127,8 @@ class file_reader {
         if (auto t = table(v, key)) read_election(*t);
       } else if (key == "telemetry") {
         if (auto t = table(v, key)) read_telemetry(*t);
+      } else if (key == "jobs") {
+        if (auto t = table(v, key)) read_jobs(*t);
       } else {
         unknown(k, "");
       }
@@ -192,6 +196,31 @@ class file_reader {
         set_ms(e.election_timeout, v, "election", key);
       } else {
         unknown(k, "election");
+      }
+    }
+  }
+
+  void read_jobs(const toml::table& t) {
+    auto& j = out_.jobs;
+    for (auto&& [k, v] : t) {
+      const std::string_view key = k.str();
+      if (key == "slots") {
+        if (auto n = integer(v, "jobs", key, 1, 4096)) j.slots = *n;
+      } else if (key == "scratch") {
+        if (auto path = string(v, "jobs", key)) j.scratch = relative_to_file(*path);
+      } else if (key == "interpreters") {
+        if (!expect(v, toml::node_type::table, "jobs", key)) continue;
+        for (auto&& [name, path] : *v.as_table()) {
+          const std::string label = fmt::format("interpreters.{}", name.str());
+          auto text = string(path, "jobs", label);
+          if (!text) continue;
+          if (auto why = interpreter_problem(name.str(), *text))
+            problem(path, "jobs", label, *why);
+          else
+            j.interpreters[std::string(name.str())] = *text;
+        }
+      } else {
+        unknown(k, "jobs");
       }
     }
   }
