@@ -87,9 +87,11 @@ actor_spec driver(io_port& port, driver_options options = {});
 
 /// What to run, as a struct; to_term() gives the COMMAND term.
 struct command {
-  std::vector<std::string> argv;
-  std::vector<std::string> env;  // "NAME=VALUE", the whole environment
-  std::string dir;               // "": the driver's working directory
+  // Default member initializers keep -Wextra quiet about the ones left out
+  // of a designated initializer.
+  std::vector<std::string> argv{};
+  std::vector<std::string> env{};  // "NAME=VALUE", the whole environment
+  std::string dir{};               // "": the driver's working directory
   std::chrono::milliseconds timeout{0};  // 0: none
   std::int64_t cpu_seconds = 0;          // 0: none
   std::int64_t address_space = 0;        // bytes; 0: none
