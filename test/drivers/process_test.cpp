@@ -26,6 +26,7 @@
 
 #include "agora/drivers/process.hpp"
 #include "agora/drivers/pump_port.hpp"
+#include "agora/ground.hpp"
 #include "agora/vm.hpp"
 #include "fixture.hpp"
 
@@ -579,6 +580,10 @@ TEST_CASE("process: no descriptor leaks, and the child sees only 0, 1 and 2") {
   }
   CHECK(open_descriptors() == before);
   CHECK(my_zombies().empty());
+  // This process has no child left at all (the suite spawns no other).
+  errno = 0;
+  CHECK(::waitpid(-1, nullptr, WNOHANG) == -1);
+  CHECK(errno == ECHILD);
 }
 
 TEST_CASE("process: when the driver stops, every group is ended within the stop grace and reaped") {
@@ -677,4 +682,27 @@ TEST_CASE("process: command terms read back, the environment helper") {
   auto env = process::inherited_environment();
   CHECK_FALSE(env.empty());
   for (auto& e : env) CHECK(e.find('=') != std::string::npos);
+}
+
+TEST_CASE("process: under agora::ground, shutdown waits until every group is ended and reaped") {
+  long pgid = 0;
+  {
+    ground g({.threads = 2, .io_threads = 2, .handle_signals = false, .log = {}});
+    g.spawn(process::driver(g, {.stop_grace = 200ms}));
+    auto c = sh("trap '' TERM; echo $$; sleep 100");
+    c.grace = 60s;
+    const int code = g.run(actor<long*>{&pgid, "root"}.on_start([c](turn<long*>& t) {
+      process::run(
+          t, sym("stubborn"), c,
+          [](turn<long*>& t, process::stream, std::string_view b) {
+            *t.state = std::stol(std::string(b));
+            t.quit();  // its process is abandoned with a 60 s grace; the stop cuts it to 200 ms
+          },
+          [](turn<long*>&, const reason&) {});
+    }));
+    CHECK(code == 0);
+  }
+  REQUIRE(pgid > 0);
+  CHECK(group_gone(pgid));
+  CHECK(my_zombies().empty());
 }
