@@ -12,6 +12,7 @@
 
 #include "agora/actors/election.hpp"
 #include "agora/actors/jobs.hpp"
+#include "agora/drivers/process.hpp"
 #include "jobs_protocol.hpp"
 #include "part_scratch.hpp"
 
@@ -57,26 +58,23 @@ void note(wturn& t, log_level level, std::string_view line) {
   if (t.state.cfg->log) t.state.cfg->log(level, line);
 }
 
-term strings(const std::vector<std::string>& v) {
-  std::vector<term> items(v.begin(), v.end());
-  return term::sequence(std::move(items));
-}
-
-/// command(ARGV, ENV, DIR, limits(TIMEOUT_MS, CPU_S, AS_BYTES, NOFILE, GRACE_MS)): the process driver's.
-term command_term(const worker_config& cfg, const job_spec& spec, const job_info& info, const attempt_key& k,
-                  const std::string& dir) {
-  std::vector<std::string> argv{cfg.interpreters.at(info.interpreter), dir.empty() ? "script" : dir + "/script"};
-  argv.insert(argv.end(), spec.args.begin(), spec.args.end());
-  std::vector<std::string> env = cfg.environment;
+process::command command_of(const worker_config& cfg, const job_spec& spec, const job_info& info,
+                            const attempt_key& k, const std::string& dir) {
+  process::command c;
+  c.argv = {cfg.interpreters.at(info.interpreter), dir.empty() ? "script" : dir + "/script"};
+  c.argv.insert(c.argv.end(), spec.args.begin(), spec.args.end());
+  c.env = cfg.environment;
   if (!dir.empty()) {
-    env.push_back("HOME=" + dir);
-    env.push_back("TMPDIR=" + dir);
+    c.env.push_back("HOME=" + dir);
+    c.env.push_back("TMPDIR=" + dir);
   }
-  env.push_back("AGORA_JOB=" + k.job);
-  env.push_back(fmt::format("AGORA_PART={}", k.part));
-  env.push_back(fmt::format("AGORA_PARTS={}", info.parts));
-  return rec("command", strings(argv), strings(env), dir,
-             rec("limits", info.timeout_ms, 0, 0, 0, static_cast<std::int64_t>(cfg.grace.count())));
+  c.env.push_back("AGORA_JOB=" + k.job);
+  c.env.push_back(fmt::format("AGORA_PART={}", k.part));
+  c.env.push_back(fmt::format("AGORA_PARTS={}", info.parts));
+  c.dir = dir;
+  c.timeout = std::chrono::milliseconds(info.timeout_ms);
+  c.grace = cfg.grace;
+  return c;
 }
 
 /// Stops a run's process (if it still runs) and withdraws what it asserts.
@@ -106,7 +104,7 @@ void finish(wturn& t, const attempt_key& k, part_run& r, term outcome) {
 /// The process went (its absence reason): the outcome.
 term outcome_of(const reason& why, part_run& r) {
   const term& w = why.as_term();
-  if (w.is_record("exited", 1) && w[0].is_int() && w[0].as_int() == 0) return rec("ok", term::bytes(r.out));
+  if (process::exit_code(why) == 0) return rec("ok", term::bytes(r.out));
   return rec("failed", w, r.tail);
 }
 
@@ -177,23 +175,23 @@ void start(wturn& t, worker_job& j, const attempt_key& k) {
   const term id = r.process_id;
   auto ground = t.at_ground();
   r.output_sub = ground.subscribe(
-      rec("process.output", id, _, _),
+      process::output_topic(id),
       {.on_presence =
            [id](wturn& t, const presence&) {
-             t.at_ground().feedback(rec("process.output", id, sym("stdout"), rec("credit", credit_window)));
-             t.at_ground().feedback(rec("process.output", id, sym("stderr"), rec("credit", credit_window)));
+             process::grant(t, id, process::stream::out, credit_window);
+             process::grant(t, id, process::stream::err, credit_window);
            },
        .on_message = [k](wturn& t, const message& m) {
          const term& b = m.body();
-         if (!b.is_record("process.output", 3) || !b[1].is_symbol()) return;
-         if (!b[2].is_bytes() && !b[2].is_string()) return;  // eof, or credit
+         const auto stream = b.is_record("process.output", 3) ? process::read_stream(b[1]) : std::nullopt;
+         if (!stream || (!b[2].is_bytes() && !b[2].is_string())) return;  // eof, or credit
          worker_job* j = job_of(t, k.job);
          if (!j) return;
          auto it = j->runs.find(k);
          if (it == j->runs.end() || it->second.finished) return;
          part_run& r = it->second;
          const std::string_view bytes = b[2].is_bytes() ? b[2].as_bytes() : b[2].as_string();
-         if (b[1].as_symbol() == "stdout") {
+         if (*stream == process::stream::out) {
            if (static_cast<std::int64_t>(r.out.size() + bytes.size()) > j->spec.max_output) {
              finish(t, k, r, rec("failed", rec("output_limit", j->spec.max_output), r.tail));
              return;
@@ -202,9 +200,9 @@ void start(wturn& t, worker_job& j, const attempt_key& k) {
          } else {
            on_stderr(t, k, r, bytes);
          }
-         t.at_ground().feedback(rec("process.output", b[0], b[1], rec("credit", 1)));
+         process::grant(t, b[0], *stream, 1);
        }});
-  r.process_sub = ground.subscribe(rec("process", id, command_term(cfg, j.spec, info, k, dir)),
+  r.process_sub = ground.subscribe(process::topic(id, command_of(cfg, j.spec, info, k, dir)),
                                    {.on_absence = [k](wturn& t, const absence& a) {
                                      worker_job* j = job_of(t, k.job);
                                      if (!j) return;

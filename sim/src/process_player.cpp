@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 
+#include "agora/drivers/process.hpp"
 #include "agora/drivers/timer.hpp"
 
 namespace agora::sim {
@@ -21,16 +22,6 @@ struct player_state {
 };
 using pturn = turn<player_state>;
 
-std::optional<std::vector<std::string>> strings(const term& t) {
-  if (!t.is_sequence()) return std::nullopt;
-  std::vector<std::string> out;
-  for (const term& i : t.items()) {
-    if (!i.is_string()) return std::nullopt;
-    out.emplace_back(i.as_string());
-  }
-  return out;
-}
-
 void forget(pturn& t, const term& flow) {
   if (t.state.options->live) t.state.options->live->erase(flow[0]);
   t.state.running.erase(flow);
@@ -42,10 +33,11 @@ void exit_process(pturn& t, const term& flow) {
   played& p = it->second;
   const term& id = flow[0];
   auto g = t.at_ground();
-  if (!p.how.out.empty()) g.send(rec("process.output", id, sym("stdout"), term::bytes(p.how.out)));
-  g.send(rec("process.output", id, sym("stdout"), sym("eof")));
-  if (!p.how.err.empty()) g.send(rec("process.output", id, sym("stderr"), term::bytes(p.how.err)));
-  g.send(rec("process.output", id, sym("stderr"), sym("eof")));
+  for (const auto s : {process::stream::out, process::stream::err}) {
+    const std::string& bytes = s == process::stream::out ? p.how.out : p.how.err;
+    if (!bytes.empty()) g.send(rec("process.output", id, process::stream_symbol(s), term::bytes(bytes)));
+    g.send(rec("process.output", id, process::stream_symbol(s), sym("eof")));
+  }
   t.remove(p.output_pub);
   t.remove(p.process_pub, reason(p.how.exit));
   forget(t, flow);
@@ -53,18 +45,16 @@ void exit_process(pturn& t, const term& flow) {
 
 void start(pturn& t, const term& flow) {
   if (t.state.running.contains(flow)) return;
-  const term& cmd = flow[1];
-  if (!cmd.is_record("command", 4)) return;
-  auto argv = strings(cmd[0]);
-  auto env = strings(cmd[1]);
-  if (!argv || !env || argv->empty()) return;
-  played p{flow, {}, {}, {}, t.state.options->script ? t.state.options->script(*argv, *env) : played_process{}};
+  auto cmd = process::read_command(flow[1]);
+  if (!cmd) return;
+  const auto& c = *cmd.value;
+  played p{flow, {}, {}, {}, t.state.options->script ? t.state.options->script(c.argv, c.env) : played_process{}};
   auto g = t.at_ground();
-  p.output_pub = g.publish(rec("process.output", flow[0], _, _));
+  p.output_pub = g.publish(process::output_topic(flow[0]));
   p.process_pub = g.publish(flow);
   p.timer = timer::once(t, rec("sim.process", flow), p.how.duration,
                         [flow](pturn& t, std::int64_t) { exit_process(t, flow); });
-  if (t.state.options->live) (*t.state.options->live)[flow[0]] = *env;
+  if (t.state.options->live) (*t.state.options->live)[flow[0]] = c.env;
   t.state.running.emplace(flow, std::move(p));
 }
 
