@@ -3,11 +3,15 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <thread>
 #include <future>
 #include <memory>
 #include <stdexcept>
 
 #include "agora/actors/election.hpp"
+#include "agora/actors/jobs.hpp"
+#include "agora/drivers/process.hpp"
 #include "agora/cluster/node.hpp"
 #include "agora/drivers/timer.hpp"
 #include "agora/ground.hpp"
@@ -73,6 +77,35 @@ http_endpoint::sources http_sources(ground& g, const cluster::node& node, const 
           }};
 }
 
+/// The worker's settings from [jobs]: the machine's cores as slots unless
+/// set, a scratch directory per node, the node's own environment's PATH.
+jobs::worker_config worker_settings(const node_settings& s, std::uint64_t id, const node_log& log) {
+  jobs::worker_config w;
+  w.node = id;
+  w.slots = s.jobs.slots > 0 ? s.jobs.slots : std::max<std::int64_t>(1, std::thread::hardware_concurrency());
+  w.interpreters = s.jobs.interpreters;
+  if (!s.jobs.scratch.empty()) {
+    w.scratch_root = s.jobs.scratch;
+  } else {
+    const char* tmp = std::getenv("TMPDIR");
+    w.scratch_root = fmt::format("{}/agora-node-{}-jobs", tmp && *tmp ? tmp : "/tmp", id);
+  }
+  for (const char* name : {"PATH", "LANG", "LC_ALL", "TZ"})
+    if (const char* v = std::getenv(name)) w.environment.push_back(fmt::format("{}={}", name, v));
+  w.log = [log](log_level level, std::string_view line) { log.write(level, "{}", line); };
+  return w;
+}
+
+std::vector<cluster::job_status> job_statuses(const std::vector<jobs::job_summary>& view) {
+  std::vector<cluster::job_status> out;
+  for (const auto& j : view) {
+    cluster::job_status s{j.id, j.parts, j.done, {}, j.state};
+    for (const auto& [node, count] : j.running) s.running.emplace_back(node, count);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 }  // namespace
 
 int run_node(const node_settings& settings) {
@@ -125,6 +158,13 @@ int run_node(const node_settings& settings) {
               s.newest_epoch, s.role == election::role::leader && !s.acting ? ", not acting" : "");
   }));
   g.spawn(leader_log(log));
+  g.spawn(process::driver(g));
+  g.spawn(jobs::worker(worker_settings(settings, id, log)));
+  g.spawn(jobs::scheduler({.node = id,
+                           .on_view = [board](const std::vector<jobs::job_summary>& view) {
+                             board->set_jobs(job_statuses(view));
+                           },
+                           .log = [log](log_level level, std::string_view line) { log.write(level, "{}", line); }}));
   g.spawn(status_collector(board));
   g.spawn(telemetry_publisher(
       id, telemetry, [&g](std::function<void(vm&)> f) { in_ground_vm(g, std::move(f)); }, sampler, relay));

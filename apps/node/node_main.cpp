@@ -3,10 +3,15 @@
 //              [--seed HOST:PORT]... [--secret-file F] [--log-level debug|info|warn|error]
 //              [--http HOST:PORT] [--status-interval-ms N] [--metrics-interval-ms N]
 //              [--rtt-alert-ms N] [--rss-alert-bytes N] [--election-alert-ms N]
+//              [--slots N] [--scratch DIR] [--allow-interpreter NAME=PATH]...
 //   agora-node status --connect HOST:PORT --secret-file F [--json] [--watch]
 //              [--interval SECONDS] [--timeout SECONDS]
+//   agora-node submit --connect HOST:PORT --secret-file F --parts N [--interpreter NAME]
+//              [--timeout SECONDS] [--max-attempts K] SCRIPT [-- ARGS...]
+//   agora-node cancel --connect HOST:PORT --secret-file F JOB
 // Exit status: 0 after SIGTERM/SIGINT (status: once answered), 1 on a
-// failure while running, 2 for a usage or configuration error.
+// failure while running, 2 for a usage or configuration error; submit and
+// cancel: see their headers.
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
@@ -16,7 +21,10 @@
 
 #include "node_command.hpp"
 #include "node_config_file.hpp"
+#include "agora/actors/jobs.hpp"
+#include "cancel_command.hpp"
 #include "status_command.hpp"
+#include "submit_command.hpp"
 
 using namespace agora::node_app;
 
@@ -61,6 +69,14 @@ int main(int argc, char** argv) {
   cli.add_flag("--no-candidate", overrides.not_candidate,
                "never stand for leader (still vote and count toward the majority)");
 
+  std::int64_t slots = 0;
+  auto* slots_opt = cli.add_option("--slots", slots, "job parts this node runs at once (default: its cores)");
+  std::string scratch;
+  auto* scratch_opt = cli.add_option("--scratch", scratch, "where parts get their scratch directories");
+  cli.add_option("--allow-interpreter", overrides.interpreters,
+                 "NAME=PATH: jobs asking for NAME run with PATH (repeatable; none by default)")
+      ->allow_extra_args(false);
+
   std::string http;
   auto* http_opt = cli.add_option("--http", http, "HOST:PORT to serve /metrics and /status on (port 0: any)");
   std::int64_t status_ms = 0, metrics_ms = 0, rtt_ms = 0, rss_bytes = 0, election_ms = 0;
@@ -87,6 +103,38 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0.01, 3600.0));
 
+  submit_options submit;
+  auto* submit_cmd = cli.add_subcommand("submit", "submit a script as a job of N parts and print each part's result");
+  submit_cmd->add_option("--connect", submit.connect, "HOST:PORT of a member")->required();
+  submit_cmd->add_option("--secret-file", submit.secret_file, "file holding the cluster's shared secret")->required();
+  submit_cmd->add_option("--parts", submit.parts, "how many parts (AGORA_PART is 0 to N-1)")
+      ->required()
+      ->check(CLI::Range(std::int64_t{1}, agora::jobs::max_parts));
+  submit_cmd->add_option("--interpreter", submit.interpreter,
+                         "the interpreter a node runs it with, as the nodes name it (default: from #! or the extension)");
+  submit_cmd->add_option("--timeout", submit.timeout_s, "seconds a part may run (default: no limit)")
+      ->check(CLI::Range(0.0, 31'536'000.0));
+  submit_cmd->add_option("--max-attempts", submit.max_attempts, "attempts per part before the job fails")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  submit_cmd->add_option("--max-output", submit.max_output, "bytes of stdout a part may print")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, agora::jobs::max_output_limit));
+  submit_cmd->add_option("--wait", submit.wait_s, "seconds to wait for the cluster and its leader")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
+  submit_cmd->add_option("script", submit.script, "the script (its content travels with the job)")->required();
+  submit_cmd->add_option("args", submit.args, "arguments after --, passed to every part");
+
+  cancel_options cancel;
+  auto* cancel_cmd = cli.add_subcommand("cancel", "cancel a job everywhere");
+  cancel_cmd->add_option("--connect", cancel.connect, "HOST:PORT of a member")->required();
+  cancel_cmd->add_option("--secret-file", cancel.secret_file, "file holding the cluster's shared secret")->required();
+  cancel_cmd->add_option("--wait", cancel.wait_s, "seconds to find the job and see it go")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
+  cancel_cmd->add_option("job", cancel.job, "the job's id (submit prints it)")->required();
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -95,6 +143,8 @@ int main(int argc, char** argv) {
   }
 
   try {
+    if (submit_cmd->parsed()) return run_submit(submit);
+    if (cancel_cmd->parsed()) return run_cancel(cancel);
     if (status_cmd->parsed()) {
       status.interval = from_seconds(interval_s);
       status.timeout = from_seconds(timeout_s);
@@ -108,6 +158,8 @@ int main(int argc, char** argv) {
     if (*level_opt) overrides.level = parse_log_level(log_level_name);
     if (*size_opt) overrides.cluster_size = cluster_size;
     if (*http_opt) overrides.http = http;
+    if (*slots_opt) overrides.slots = slots;
+    if (*scratch_opt) overrides.scratch = scratch;
     if (*status_ms_opt) overrides.status_interval_ms = status_ms;
     if (*metrics_ms_opt) overrides.metrics_interval_ms = metrics_ms;
     if (*rtt_opt) overrides.rtt_alert_ms = rtt_ms;

@@ -16,7 +16,7 @@
 #include "agora/cluster/node.hpp"
 #include "agora/drivers/timer.hpp"
 #include "agora/ground.hpp"
-#include "secret_file.hpp"
+#include "client_node.hpp"
 #include "telemetry_table.hpp"
 
 namespace agora::node_app {
@@ -107,31 +107,10 @@ actor_spec status_poller(std::shared_ptr<status_session> session, std::function<
       });
 }
 
-/// The client's configuration; nullopt (after saying why) when unusable.
-std::optional<cluster::node_config> client_config(const status_options& o) {
-  cluster::node_config c;
-  c.role = cluster::node_role::client;
-  c.id = 0;
-  c.seeds = {o.connect};
-  try {
-    c.secret = read_secret_file(o.secret_file);
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "agora-node status: --secret-file: {}\n", e.what());
-    return std::nullopt;
-  }
-  const auto problems = cluster::validate(c);
-  for (std::string_view p : problems) {
-    if (p.starts_with("seed: ")) p.remove_prefix(6);  // the one seed is --connect
-    fmt::print(stderr, "agora-node status: --connect: {}\n", p);
-  }
-  if (!problems.empty()) return std::nullopt;
-  return c;
-}
-
 }  // namespace
 
 int run_status(const status_options& options) {
-  auto config = client_config(options);
+  auto config = client_config("status", options.connect, options.secret_file);
   if (!config) return 2;
 
   // What the libraries say goes to stderr, warnings and errors only: stdout

@@ -81,6 +81,12 @@ std::string to_json(const cluster_status& s) {
                      {"bytes_in", l.counters.bytes_in}});
   j["leader"] = s.leader ? nlohmann::ordered_json{{"id", s.leader->id}, {"epoch", s.leader->epoch}}
                          : nlohmann::ordered_json();
+  auto& jobs = j["jobs"] = nlohmann::ordered_json::array();
+  for (const auto& job : s.jobs) {
+    auto running = nlohmann::ordered_json::object();
+    for (const auto& [node, count] : job.running) running[std::to_string(node)] = count;
+    jobs.push_back({{"id", job.id}, {"parts", job.parts}, {"done", job.done}, {"running", running}, {"state", job.state}});
+  }
   return dump(j);
 }
 
@@ -100,6 +106,14 @@ std::string to_text(const cluster_status& s) {
                          l.counters.messages_out, l.counters.messages_in, l.counters.bytes_out,
                          l.counters.bytes_in);
   }
+  if (!s.jobs.empty()) {
+    out += fmt::format("\n{:<24} {:>7} {:>7}  {:<10} {}\n", "job", "parts", "done", "state", "running (node: parts)");
+    for (const auto& j : s.jobs) {
+      std::string running;
+      for (const auto& [node, count] : j.running) running += fmt::format("{}{}: {}", running.empty() ? "" : ", ", node, count);
+      out += fmt::format("{:<24} {:>7} {:>7}  {:<10} {}\n", j.id, j.parts, j.done, j.state, running);
+    }
+  }
   return out;
 }
 
@@ -118,12 +132,20 @@ term to_term(const cluster_status& s) {
   std::vector<term> telemetry;
   for (const auto& m : s.members)
     if (m.telemetry) telemetry.push_back(rec("telemetry", i64(m.id), *m.telemetry));
+  std::vector<term> jobs;
+  for (const auto& j : s.jobs) {
+    std::vector<term> running;
+    for (const auto& [node, count] : j.running) running.push_back(rec("on", i64(node), count));
+    jobs.push_back(rec("job", j.id, j.parts, j.done, term::sequence(std::move(running)), j.state));
+  }
   return rec("cluster_status", i64(s.node), i64(s.incarnation), term::sequence(std::move(members)),
-             term::sequence(std::move(links)), leader, term::sequence(std::move(telemetry)));
+             term::sequence(std::move(links)), leader, term::sequence(std::move(telemetry)),
+             term::sequence(std::move(jobs)));
 }
 
 std::optional<cluster_status> status_from_term(const term& t) {
-  if (!(t.is_record("cluster_status", 4) || t.is_record("cluster_status", 6)) || !non_negative_int(t[0]) ||
+  if (!(t.is_record("cluster_status", 4) || t.is_record("cluster_status", 6) || t.is_record("cluster_status", 7)) ||
+      !non_negative_int(t[0]) ||
       !non_negative_int(t[1]) || !t[2].is_sequence() || !t[3].is_sequence())
     return std::nullopt;
   cluster_status s;
@@ -146,7 +168,7 @@ std::optional<cluster_status> status_from_term(const term& t) {
     s.links.push_back({u(0), u(1), std::string(l[2].as_string()), l[3].as_bool(), l[4].as_int(),
                        {u(5), u(6), u(7), u(8), u(9), u(10)}, 0});
   }
-  if (t.size() == 6) {
+  if (t.size() >= 6) {
     const term& leader = t[4];
     if (leader.is_record("leader", 2) && non_negative_int(leader[0]) && non_negative_int(leader[1]))
       s.leader = leader_status{static_cast<std::uint64_t>(leader[0].as_int()),
@@ -159,6 +181,20 @@ std::optional<cluster_status> status_from_term(const term& t) {
       const auto id = static_cast<std::uint64_t>(e[0].as_int());
       auto m = std::find_if(s.members.begin(), s.members.end(), [&](const auto& x) { return x.id == id; });
       if (m != s.members.end()) m->telemetry = e[1];
+    }
+  }
+  if (t.size() == 7) {
+    if (!t[6].is_sequence()) return std::nullopt;
+    for (const auto& j : t[6].items()) {
+      if (!j.is_record("job", 5) || !j[0].is_string() || !non_negative_int(j[1]) || !non_negative_int(j[2]) ||
+          !j[3].is_sequence() || !j[4].is_string())
+        return std::nullopt;
+      job_status js{std::string(j[0].as_string()), j[1].as_int(), j[2].as_int(), {}, std::string(j[4].as_string())};
+      for (const auto& r : j[3].items()) {
+        if (!r.is_record("on", 2) || !non_negative_int(r[0]) || !non_negative_int(r[1])) return std::nullopt;
+        js.running.emplace_back(static_cast<std::uint64_t>(r[0].as_int()), r[1].as_int());
+      }
+      s.jobs.push_back(std::move(js));
     }
   }
   return s;

@@ -18,6 +18,11 @@ void telemetry_board::set_leader(std::optional<cluster::leader_status> leader) {
   leader_ = leader;
 }
 
+void telemetry_board::set_jobs(std::vector<cluster::job_status> jobs) {
+  std::lock_guard lock(mutex_);
+  jobs_ = std::move(jobs);
+}
+
 std::optional<cluster::leader_status> telemetry_board::leader() const {
   std::lock_guard lock(mutex_);
   return leader_;
@@ -31,6 +36,7 @@ std::uint64_t telemetry_board::leader_changes() const {
 void telemetry_board::complete(cluster::cluster_status& s) const {
   std::lock_guard lock(mutex_);
   s.leader = leader_;
+  s.jobs = jobs_;
   for (auto& m : s.members)
     if (auto it = statuses_.find(m.id); it != statuses_.end()) m.telemetry = it->second;
 }

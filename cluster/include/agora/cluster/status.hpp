@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "agora/term.hpp"
@@ -50,17 +51,30 @@ struct leader_status {
   friend bool operator==(const leader_status&, const leader_status&) = default;
 };
 
+/// A job as a member sees it (agora/actors/jobs.hpp): its parts, how many
+/// are done, how many run on each node, and its state (waiting, running,
+/// refused; done, failed, cancelled, lost for recent ones).
+struct job_status {
+  std::string id;
+  std::int64_t parts = 0, done = 0;
+  std::vector<std::pair<std::uint64_t, std::int64_t>> running;  // (node, parts), by node
+  std::string state;
+  friend bool operator==(const job_status&, const job_status&) = default;
+};
+
 struct cluster_status {
   std::uint64_t node = 0;
   std::uint64_t incarnation = 0;
   std::vector<member_status> members;  // by id
   std::vector<link_status> links;      // by peer id
   std::optional<leader_status> leader; // none seen (or nobody watches)
+  std::vector<job_status> jobs;        // recent ones first, then live ones by arrival
 };
 
 /// {"node": ID, "incarnation": I, "members": [{"id", "address", "state",
 ///  "incarnation", "reason", "status"}], "links": [...], "leader": {"id",
-///  "epoch"} | null} — one line. A member's "status" is its telemetry as an
+///  "epoch"} | null, "jobs": [{"id", "parts", "done", "running": {NODE:
+///  COUNT}, "state"}]} — one line. A member's "status" is its telemetry as an
 ///  object (name(VALUE) fields as "name": VALUE), or null.
 std::string to_json(const cluster_status& s);
 /// A table for people.
@@ -73,7 +87,7 @@ std::string telemetry_json(const term& fields);
 
 /// As a term, to cross a link (status(TAG, STATUS)), and back; nullopt when
 /// the term is not a well-formed status. (A status of 4 fields, without
-/// leader and telemetry, is read too.)
+/// leader and telemetry, or of 6, without jobs, is read too.)
 term to_term(const cluster_status& s);
 std::optional<cluster_status> status_from_term(const term& t);
 

@@ -1,0 +1,74 @@
+#include "cancel_command.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "agora/actors/jobs.hpp"
+#include "agora/cluster/node.hpp"
+#include "agora/drivers/timer.hpp"
+#include "agora/ground.hpp"
+#include "client_node.hpp"
+
+namespace agora::node_app {
+
+namespace {
+
+struct cancel_state {
+  cancel_options options;
+  bool seen = false;
+};
+
+}  // namespace
+
+int run_cancel(const cancel_options& o) {
+  if (o.job.empty()) {
+    fmt::print(stderr, "agora-node cancel: which job? Give its id\n");
+    return 2;
+  }
+  auto config = client_config("cancel", o.connect, o.secret_file);
+  if (!config) return 2;
+  ground g(ground_config{.name = "agora-node-cancel", .threads = 1, .log = [](log_level level, std::string_view line) {
+                           if (level >= log_level::error) fmt::print(stderr, "agora-node cancel: {}\n", line);
+                         }});
+  std::unique_ptr<cluster::node> client;
+  try {
+    client = std::make_unique<cluster::node>(g, std::move(*config));
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "agora-node cancel: {}\n", e.what());
+    return 2;
+  }
+  g.spawn(timer::driver(g));
+  auto root = actor<cancel_state>{{o, false}, "cancel"}.on_start([](turn<cancel_state>& t) {
+    const auto& id = t.state.options.job;
+    // The job's presence: once seen, ask for the cancel; its absence is the answer.
+    t.at_cluster().subscribe(rec("job", id, _, _, _, _, _),
+                             {.on_presence =
+                                  [](turn<cancel_state>& t, const presence&) {
+                                    t.state.seen = true;
+                                    t.at_cluster().send(jobs::cancel_message(t.state.options.job));
+                                  },
+                              .on_absence =
+                                  [](turn<cancel_state>& t, const absence& a) {
+                                    fmt::print("job {} cancelled ({})\n", t.state.options.job, a.why.to_string());
+                                    std::fflush(stdout);
+                                    t.at_ground().send(rec("agora.exit", 0));
+                                  }},
+                             interest::observer);
+    const auto wait = std::chrono::milliseconds(static_cast<std::int64_t>(t.state.options.wait_s * 1000));
+    timer::once(t, sym("cancel.wait"), wait, [](turn<cancel_state>& t, std::int64_t) {
+      const auto& o = t.state.options;
+      if (t.state.seen)
+        fmt::print(stderr, "agora-node cancel: job {} was asked to stop but is still there after {:g} s\n", o.job,
+                   o.wait_s);
+      else
+        fmt::print(stderr, "agora-node cancel: no job {} seen through {} within {:g} s\n", o.job, o.connect,
+                   o.wait_s);
+      t.at_ground().send(rec("agora.exit", 1));
+    });
+  });
+  return g.run(root);
+}
+
+}  // namespace agora::node_app
