@@ -250,7 +250,7 @@ TEST_CASE("node config: an unknown key is refused, listing the keys that exist")
   auto p = t.problem(std::string(node_toml::required) + "colour = \"blue\"\n");
   CHECK(contains(p, t.file + ":4: unknown key 'colour' at the top level"));
   CHECK(contains(p, "(the keys there: cluster, id, listen, advertise, seeds, secret_file, allow, log_level, timing, "
-                    "limits, tls, election, telemetry)"));
+                    "limits, tls, election, telemetry, jobs)"));
 
   p = t.problem(std::string(node_toml::required) + "[timing]\nheartbeat = 100\n");
   CHECK(contains(p, t.file + ":5: unknown key 'heartbeat' in [timing]"));
@@ -422,4 +422,30 @@ TEST_CASE("node config: [election] settings, and the lease derived from a short 
                  "the others elect a new one");
   CHECK(t.problem(base + "[election]\ncluster_siz = 5\n").find("unknown key 'cluster_siz' in [election]") !=
         std::string::npos);
+}
+
+TEST_CASE("node config: [jobs] slots, scratch and interpreters, with --allow-interpreter added") {
+  node_toml t;
+  const std::string base = node_toml::required;
+  auto s = t.load(base + "[jobs]\nslots = 3\nscratch = \"work\"\n[jobs.interpreters]\nsh = \"/bin/sh\"\n");
+  CHECK(s.jobs.slots == 3);
+  CHECK(s.jobs.scratch == (t.dir.path() / "work").string());
+  CHECK(s.jobs.interpreters == std::map<std::string, std::string>{{"sh", "/bin/sh"}});
+  node_overrides o;
+  o.interpreters = {"dash=/bin/sh"};
+  o.slots = 7;
+  s = t.load(base + "[jobs.interpreters]\nsh = \"/bin/sh\"\n", o);
+  CHECK(s.jobs.interpreters.size() == 2);
+  CHECK(s.jobs.slots == 7);
+  CHECK(t.load(base).jobs.interpreters.empty());  // none by default
+
+  CHECK(contains(t.problem(base + "[jobs.interpreters]\nsh = \"bin/sh\"\n"),
+                 t.file + ":5: key 'interpreters.sh' in [jobs]: \"bin/sh\" is not an absolute path"));
+  CHECK(contains(t.problem(base + "[jobs.interpreters]\nsh = \"/no/such/sh\"\n"), "/no/such/sh is not an executable file"));
+  CHECK(contains(t.problem(base + "[jobs]\nslots = 0\n"), "0 is out of range: 1 to 4096"));
+  o = {};
+  o.interpreters = {"python3"};
+  CHECK(t.problem(base, o) == "--allow-interpreter: \"python3\" is not NAME=PATH");
+  o.interpreters = {"py thon=/bin/sh"};
+  CHECK(contains(t.problem(base, o), "is not an interpreter name"));
 }

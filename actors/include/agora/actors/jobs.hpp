@@ -84,19 +84,21 @@ std::vector<std::string> job_problems(const job_spec& s);
 
 // ---- the worker: one per member node ---------------------------------------------
 
+// Default member initializers keep -Wextra quiet about fields a designated
+// initializer leaves out.
 struct worker_config {
   std::uint64_t node = 0;
   std::int64_t slots = 1;  // parts run at once
   /// Interpreter name → program path; parts asking for another are never
   /// assigned here.
-  std::map<std::string, std::string> interpreters;
+  std::map<std::string, std::string> interpreters{};
   /// Parent of the parts' scratch directories ("" : none are made, the
   /// script is not written: for the simulation, whose process driver only
   /// plays processes).
-  std::string scratch_root;
+  std::string scratch_root{};
   /// Environment every part gets, before AGORA_JOB, AGORA_PART, AGORA_PARTS
   /// (NAME=VALUE).
-  std::vector<std::string> environment;
+  std::vector<std::string> environment{};
   /// SIGTERM to SIGKILL when a part is stopped.
   std::chrono::milliseconds grace{500};
   /// Where the parts' stderr lines (their log) and the worker's notes go.
