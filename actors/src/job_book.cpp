@@ -94,6 +94,13 @@ void job_book::refused_down(const std::string& id) {
   if (job* j = find(id)) j->refused = false;
 }
 
+void job_book::hold(const std::string& id) {
+  if (job* j = find(id)) j->held = true;
+}
+void job_book::release(const std::string& id) {
+  if (job* j = find(id)) j->held = false;
+}
+
 void job_book::assigned(const key& k) {
   assigned_.insert(k);
   job* j = find(k.job);
@@ -133,7 +140,7 @@ std::vector<job_book::key> job_book::plan() const {
     if (auto f = w.slots - load(node); f > 0) free[node] = f;
   std::vector<const job*> order;
   for (const auto& [id, j] : jobs_)
-    if (!j.refused) order.push_back(&j);
+    if (!j.refused && !j.held) order.push_back(&j);
   std::sort(order.begin(), order.end(), [](const job* a, const job* b) { return a->arrival < b->arrival; });
   std::vector<key> out;
   for (const job* j : order) {
@@ -149,12 +156,20 @@ std::vector<job_book::key> job_book::plan() const {
         if (failed_n != failed_b) return !failed_n;
         return free[n] > free[*best];
       };
-      for (const auto& [node, f] : free) {
+      auto allows = [&](std::uint64_t node) {
         const auto& names = workers_.at(node).interpreters;
-        if (std::find(names.begin(), names.end(), j->info.interpreter) == names.end()) continue;
-        if (better(node)) best = node;
-      }
+        return std::find(names.begin(), names.end(), j->info.interpreter) != names.end();
+      };
+      for (const auto& [node, f] : free)
+        if (allows(node) && better(node)) best = node;
       if (!best) break;  // nobody free can run this job now
+      // A retry waits for a node where the part has not failed, while one
+      // that could run it exists (busy now).
+      if (history && history->failed_on.contains(*best) &&
+          std::any_of(workers_.begin(), workers_.end(), [&](const auto& w) {
+            return allows(w.first) && !history->failed_on.contains(w.first);
+          }))
+        continue;
       out.push_back(key{j->info.id, p, (history ? history->last_attempt : 0) + 1, *best});
       if (--free[*best] == 0) free.erase(*best);
     }

@@ -34,6 +34,10 @@ class job_book {
   void record_down(const key& k);
   void refused_up(const std::string& job);
   void refused_down(const std::string& job);
+  /// A job just (re)appeared: its submitter's records may still be on their
+  /// way, so plan() leaves it alone until released.
+  void hold(const std::string& job);
+  void release(const std::string& job);
   /// This node's own assignments (it asserts them while leading).
   void assigned(const key& k);
   void unassigned(const key& k);
@@ -67,6 +71,7 @@ class job_book {
     std::set<std::int64_t> waiting;
     std::int64_t done = 0;
     bool refused = false;
+    bool held = false;
   };
 
   job* find(const std::string& id);

@@ -25,6 +25,7 @@ struct scheduler_state {
   std::uint64_t epoch = 0;
   std::map<attempt_key, endpoint_id> assigns;
   std::map<std::string, endpoint_id> refusals;
+  std::int64_t holds = 0;  // timer ids
 };
 using sturn = turn<scheduler_state>;
 
@@ -90,15 +91,24 @@ std::string end_of(const reason& why) {
 
 actor_spec scheduler(scheduler_config cfg) {
   auto shared = std::make_shared<const scheduler_config>(std::move(cfg));
-  actor<scheduler_state> a{{shared, {}, false, false, 0, {}, {}}, fmt::format("jobs.scheduler.{}", shared->node)};
+  actor<scheduler_state> a{{shared, {}, false, false, 0, {}, {}, 0}, fmt::format("jobs.scheduler.{}", shared->node)};
   a.on_start([](sturn& t) {
     t.state.book.set_history(t.state.cfg->history);
     auto c = t.at_cluster();
     c.subscribe(job_topic(), {.on_presence = [](sturn& t, const presence& p) {
-                                if (auto j = read_job(p.flow())) {
-                                  t.state.book.job_up(*j);
-                                  act(t);
-                                }
+                                auto j = read_job(p.flow());
+                                if (!j) return;
+                                t.state.book.job_up(*j);
+                                // Its records follow the job from its submitter (a
+                                // job seen again after a partition has a history):
+                                // plan it once they had time to arrive.
+                                t.state.book.hold(j->id);
+                                timer::once(t, rec("jobs.hold", j->id, static_cast<std::int64_t>(++t.state.holds)),
+                                            t.state.cfg->settle, [id = j->id](sturn& t, std::int64_t) {
+                                              t.state.book.release(id);
+                                              act(t);
+                                            });
+                                report(t);
                               },
                               .on_absence = [](sturn& t, const absence& a) {
                                 auto j = read_job(a.flow());
@@ -142,10 +152,13 @@ actor_spec scheduler(scheduler_config cfg) {
                                   }},
                 interest::observer);
     c.subscribe(record_topic(), {.on_presence = [](sturn& t, const presence& p) {
-                                   if (auto r = read_record(p.flow())) {
-                                     t.state.book.record_up(r->first, r->second.is_symbol());
-                                     act(t);
-                                   }
+                                   auto r = read_record(p.flow());
+                                   if (!r) return;
+                                   // That attempt is over (an assignment made before
+                                   // its record arrived will never be taken).
+                                   if (t.state.assigns.contains(r->first)) withdraw_assign(t, r->first);
+                                   t.state.book.record_up(r->first, r->second.is_symbol());
+                                   act(t);
                                  }},
                 interest::observer);
     c.subscribe(refused_topic(), {.on_presence = [](sturn& t, const presence& p) {

@@ -16,6 +16,7 @@ struct entry {
 };
 constexpr entry all[] = {
     {"election", detail::run_election},
+    {"jobs", detail::run_jobs},
     {"presence", detail::run_presence},
 };
 

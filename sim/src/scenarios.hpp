@@ -7,5 +7,6 @@ namespace agora::sim::detail {
 
 scenario_result run_presence(const scenario_options& options);
 scenario_result run_election(const scenario_options& options);
+scenario_result run_jobs(const scenario_options& options);
 
 }  // namespace agora::sim::detail

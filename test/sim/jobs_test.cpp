@@ -183,7 +183,7 @@ TEST_CASE("jobs: a worker paused past the deadline: its late result is not accep
 TEST_CASE("jobs: the submitter killed: the job's processes are gone everywhere") {
   jobs_fixture f(3);
   f.submit(spec_of(12));
-  f.s.run_for(200ms);
+  f.s.run_for(500ms);  // the leader holds a new job for its settle time, then assigns
   CHECK(f.processes_left() > 0);
   f.s.crash(client_id);
   f.s.run_for(200ms);
@@ -223,7 +223,7 @@ TEST_CASE("jobs: an interpreter no node allows is refused") {
 TEST_CASE("jobs: job_cancel ends the job and its processes everywhere") {
   jobs_fixture f(6);
   f.submit(spec_of(12));
-  f.s.run_for(200ms);
+  f.s.run_for(500ms);  // the leader holds a new job for its settle time, then assigns
   CHECK(f.processes_left() > 0);
   f.s.ground(2).spawn(actor<>{}.on_start([](turn<>& t) { t.at_cluster().send(jobs::cancel_message("job-1")); }));
   f.s.run_for(300ms);
@@ -280,4 +280,35 @@ TEST_CASE("jobs: the submitter accepts the first ok outcome of a part and no lat
   CHECK(f.log.ok_outcomes[0] == 2);  // both reached the submitter; one was accepted
   for (const auto& r : f.log.results)
     if (r.part == 0) CHECK(r.node == 1);
+}
+
+TEST_CASE("jobs: a submitter partitioned from the leader for a while: its job finishes after the heal") {
+  // Over the partition the leader loses the job (and its ledger) and sees
+  // it again at the heal: it must plan from the records that come back
+  // with it, not from scratch, and no assignment may stay unanswered.
+  int finished = 0;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    CAPTURE(seed);
+    jobs_fixture f(seed, 3, [](std::uint64_t node, std::int64_t part) {
+      auto p = ordinary(node, part);
+      if ((part + static_cast<std::int64_t>(node)) % 3 == 0) {
+        p.exit = rec("exited", 3);
+        p.out.clear();
+      }
+      return p;
+    });
+    auto spec = spec_of(12);
+    spec.max_attempts = 3;
+    f.submit(spec);
+    f.s.run_for(700ms);
+    f.s.partition({{1, client_id}, {2, 3}});
+    f.s.run_for(2500ms);
+    f.s.heal();
+    REQUIRE(f.s.run_until([&] { return f.ended(); }, 30s));
+    finished += *f.log.end == jobs::job_end::done;
+    for (const auto& [part, n] : f.log.accepted) CHECK(n == 1);
+    f.s.run_for(1s);
+    CHECK(f.processes_left() == 0);
+  }
+  CHECK(finished > 0);
 }

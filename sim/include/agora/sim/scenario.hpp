@@ -10,6 +10,13 @@
 //              incarnation, and after the last heal every node's presence
 //              set equal to what the model of the cluster says, with the
 //              streams flowing again.
+//   election   (docs/ELECTION.md) at most one leader per epoch and one
+//              acting leader at any instant; agreement after the faults.
+//   jobs       (docs/JOBS.md) members run the jobs services, a client
+//              submits jobs one after another while the nemesis hits
+//              members and client; checked: no part accepted twice, every
+//              result the part's own, a job done has every part, the last
+//              job ends after the faults, no process left anywhere.
 //
 // A run is a function of its options: the same seed gives the same
 // trace_hash, event for event.
