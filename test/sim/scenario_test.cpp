@@ -11,6 +11,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
+/// Five nodes for 20 simulated seconds (any scenario).
 agora::sim::scenario_options presence(std::uint64_t seed, bool faults) {
   return {.nodes = 5, .seed = seed, .duration = 20s, .faults = faults};
 }
@@ -38,6 +39,14 @@ TEST_CASE("a seed replays the same run, event for event, another seed differs") 
   CHECK(a.trace_hash != c.trace_hash);
 }
 
+TEST_CASE("jobs with faults: a seed replays the same run, with processes, retries and the client's loss") {
+  const auto a = agora::sim::run_scenario("jobs", presence(41, true));
+  const auto b = agora::sim::run_scenario("jobs", presence(41, true));
+  CHECK(a.violations.empty());
+  CHECK(a.trace_hash == b.trace_hash);
+  CHECK(a.events == b.events);
+}
+
 TEST_CASE("the result line and the replay command") {
   agora::sim::scenario_result r;
   r.scenario = "presence";
@@ -57,7 +66,7 @@ TEST_CASE("the result line and the replay command") {
 
 TEST_CASE("unknown scenarios and impossible options are refused with a clear error") {
   CHECK_THROWS_WITH_AS(agora::sim::run_scenario("nope", {}),
-                       doctest::Contains("unknown scenario \"nope\" (known: election, presence)"),
+                       doctest::Contains("unknown scenario \"nope\" (known: election, jobs, presence)"),
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(agora::sim::run_scenario("presence", {.duration = 5s}),
                        doctest::Contains("--seconds must be at least"), std::invalid_argument);
