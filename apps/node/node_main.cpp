@@ -36,6 +36,12 @@ std::chrono::milliseconds from_seconds(double s) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(s * 1000)));
 }
 
+/// --connect and --secret-file: what every client command needs.
+void add_client_options(CLI::App& command, std::string& connect, std::string& secret_file) {
+  command.add_option("--connect", connect, "HOST:PORT of a member to link through")->required();
+  command.add_option("--secret-file", secret_file, "file holding the cluster's shared secret")->required();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -90,9 +96,7 @@ int main(int argc, char** argv) {
   double interval_s = 1, timeout_s = 5;
   auto* status_cmd =
       cli.add_subcommand("status", "ask a running node for the cluster as it sees it, and print it");
-  status_cmd->add_option("--connect", status.connect, "HOST:PORT of the node to ask")->required();
-  status_cmd->add_option("--secret-file", status.secret_file, "file holding the cluster's shared secret")
-      ->required();
+  add_client_options(*status_cmd, status.connect, status.secret_file);
   status_cmd->add_flag("--json", status.json, "print one line of JSON per answer");
   status_cmd->add_flag("--watch", status.watch,
                        "redraw live (plain repeated output when not a terminal) until SIGINT");
@@ -105,8 +109,7 @@ int main(int argc, char** argv) {
 
   submit_options submit;
   auto* submit_cmd = cli.add_subcommand("submit", "submit a script as a job of N parts and print each part's result");
-  submit_cmd->add_option("--connect", submit.connect, "HOST:PORT of a member")->required();
-  submit_cmd->add_option("--secret-file", submit.secret_file, "file holding the cluster's shared secret")->required();
+  add_client_options(*submit_cmd, submit.connect, submit.secret_file);
   submit_cmd->add_option("--parts", submit.parts, "how many parts (AGORA_PART is 0 to N-1)")
       ->required()
       ->check(CLI::Range(std::int64_t{1}, agora::jobs::max_parts));
@@ -128,8 +131,7 @@ int main(int argc, char** argv) {
 
   cancel_options cancel;
   auto* cancel_cmd = cli.add_subcommand("cancel", "cancel a job everywhere");
-  cancel_cmd->add_option("--connect", cancel.connect, "HOST:PORT of a member")->required();
-  cancel_cmd->add_option("--secret-file", cancel.secret_file, "file holding the cluster's shared secret")->required();
+  add_client_options(*cancel_cmd, cancel.connect, cancel.secret_file);
   cancel_cmd->add_option("--wait", cancel.wait_s, "seconds to find the job and see it go")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 3600.0));
