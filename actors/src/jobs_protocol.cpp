@@ -65,6 +65,9 @@ std::optional<job_info> read_job(const term& t) {
   if (!t.is_record("job", 6) || !t[0].is_string() || !non_negative(t[1]) || !t[2].is_string() ||
       !positive(t[3]) || !positive(t[4]) || !non_negative(t[5]))
     return std::nullopt;
+  // Limits a submitter checks (job_problems): a peer's job beyond them is
+  // not trusted (its parts would be planned one by one).
+  if (t[3].as_int() > max_parts || t[4].as_int() > 100) return std::nullopt;
   return job_info{std::string(t[0].as_string()), u64(t[1]), std::string(t[2].as_string()),
                   t[3].as_int(), t[4].as_int(), t[5].as_int()};
 }
@@ -84,7 +87,8 @@ term worker_term(std::uint64_t node, std::int64_t slots, const std::vector<std::
 }
 
 std::optional<worker_info> read_worker(const term& t) {
-  if (!t.is_record("job_worker", 3) || !positive(t[0]) || !non_negative(t[1])) return std::nullopt;
+  if (!t.is_record("job_worker", 3) || !positive(t[0]) || !non_negative(t[1]) || t[1].as_int() > 4096)
+    return std::nullopt;
   auto names = read_strings(t[2]);
   if (!names) return std::nullopt;
   return worker_info{u64(t[0]), t[1].as_int(), std::move(*names)};

@@ -144,3 +144,20 @@ TEST_CASE("job_book: a finished job goes to the history with how it ended") {
   CHECK(s[0].id == "b");
   CHECK(s[1].state == "done");
 }
+
+TEST_CASE("jobs protocol: malformed or oversized assertions from a peer are not trusted") {
+  using agora::rec;
+  using agora::term;
+  CHECK(protocol::read_job(rec("job", "a", 1, "sh", 4, 3, 0)));
+  CHECK(!protocol::read_job(rec("job", "a", 1, "sh", max_parts + 1, 3, 0)));
+  CHECK(!protocol::read_job(rec("job", "a", 1, "sh", 0, 3, 0)));
+  CHECK(!protocol::read_job(rec("job", 7, 1, "sh", 4, 3, 0)));
+  CHECK(!protocol::read_job(rec("job", "a", 1, "sh", 4, 101, 0)));
+  CHECK(!protocol::read_worker(rec("job_worker", 1, 5000, term::sequence(std::vector<term>{}))));
+  CHECK(!protocol::read_worker(rec("job_worker", 1, 2, term::sequence(std::vector<term>{term(3)}))));
+  CHECK(!protocol::read_outcome(rec("part_outcome", "a", 0, 1, 1, rec("maybe"))));
+  CHECK(!protocol::read_outcome(rec("part_outcome", "a", -1, 1, 1, rec("ok", "x"))));
+  CHECK(protocol::read_outcome(rec("part_outcome", "a", 0, 1, 1, rec("failed", rec("exited", 1), "tail"))));
+  CHECK(!protocol::read_record(rec("part_record", "a", 0, 0, 1, agora::sym("accepted"))));  // attempt 0
+  CHECK(!protocol::read_assign(rec("part_assign", "a", 0, 1, 1, -5)));
+}
