@@ -146,6 +146,11 @@ void start(wturn& t, worker_job& j, const attempt_key& k) {
   if (j.runs.contains(k) || t.state.done.contains(k)) return;
   const auto& cfg = *t.state.cfg;
   const job_info& info = *j.info;
+  if (k.part >= info.parts) {
+    note(t, log_level::warn, fmt::format("job {}: assignment of part {} ignored: the job has {} parts", k.job, k.part,
+                                         info.parts));
+    return;
+  }
   part_run r;
   r.process_id = rec("job_part", k.job, k.part, k.attempt);
   r.running = t.at_cluster().publish(running_term(k));
