@@ -64,6 +64,7 @@ process::command command_of(const worker_config& cfg, const job_spec& spec, cons
   c.argv = {cfg.interpreters.at(info.interpreter), dir.empty() ? "script" : dir + "/script"};
   c.argv.insert(c.argv.end(), spec.args.begin(), spec.args.end());
   c.env = cfg.environment;
+  if (!cfg.scratch_root.empty()) c.env.push_back(worker_mark(cfg.node, cfg.scratch_root));
   if (!dir.empty()) {
     c.env.push_back("HOME=" + dir);
     c.env.push_back("TMPDIR=" + dir);
@@ -296,6 +297,12 @@ actor_spec worker(worker_config cfg) {
   actor<worker_state> a{{shared, {}, {}, {}}, fmt::format("jobs.worker.{}", shared->node)};
   a.on_start([](wturn& t) {
     const auto& cfg = *t.state.cfg;
+    if (!cfg.scratch_root.empty()) {
+      // Parts an earlier incarnation of this node left running (it was
+      // killed with -9: nobody stopped them) are stopped now.
+      if (const auto n = clear_leftovers(worker_mark(cfg.node, cfg.scratch_root), cfg.scratch_root))
+        note(t, log_level::info, fmt::format("jobs: stopped {} process(es) an earlier run of node {} left", n, cfg.node));
+    }
     std::vector<std::string> names;
     for (const auto& [name, path] : cfg.interpreters) names.push_back(name);
     auto c = t.at_cluster();

@@ -1,6 +1,7 @@
 #include "part_scratch.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 namespace agora::jobs {
 
@@ -58,6 +61,27 @@ std::optional<std::string> make_scratch(const std::string& root, const std::stri
 void remove_scratch(const std::string& dir) noexcept {
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
+}
+
+std::string worker_mark(std::uint64_t node, const std::string& root) {
+  return fmt::format("AGORA_WORKER={}:{}", node, root);
+}
+
+std::size_t clear_leftovers(const std::string& mark, const std::string& root) {
+  std::size_t killed = 0;
+  std::error_code ec;
+  const std::string needle = mark + '\0';
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(name));
+    if (pid == ::getpid()) continue;
+    std::ifstream env(entry.path() / "environ", std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(env)), std::istreambuf_iterator<char>());
+    if (text.starts_with(needle) || text.find('\0' + needle) != std::string::npos) killed += ::kill(pid, SIGKILL) == 0;
+  }
+  std::filesystem::remove_all(root, ec);
+  return killed;
 }
 
 }  // namespace agora::jobs

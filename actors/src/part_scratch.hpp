@@ -2,6 +2,8 @@
 // (mode 700 / 600), removed with everything the part left there.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,5 +20,18 @@ std::optional<std::string> make_scratch(const std::string& root, const std::stri
                                         std::string& error);
 /// Removes the directory and everything in it; errors are ignored.
 void remove_scratch(const std::string& dir) noexcept;
+
+}  // namespace agora::jobs
+
+namespace agora::jobs {
+
+/// The environment entry that marks a part's processes (and their
+/// children, who inherit it) as this worker's: AGORA_WORKER=NODE:ROOT.
+std::string worker_mark(std::uint64_t node, const std::string& root);
+
+/// Kills (SIGKILL) every process whose environment holds `mark` — parts
+/// left running by an earlier incarnation of this node, killed with -9 —
+/// and empties `root`. Returns how many processes it killed.
+std::size_t clear_leftovers(const std::string& mark, const std::string& root);
 
 }  // namespace agora::jobs
