@@ -72,8 +72,8 @@ std::string list(const std::vector<std::uint64_t>& ids) {
 
 std::string leader_now(const leader_seen& l, double after_s) {
   char line[160];
-  std::snprintf(line, sizeof line, "node %llu leads now (epoch %s), %.1f s after the kill",
-                static_cast<unsigned long long>(l.id), l.epoch.c_str(), after_s);
+  std::snprintf(line, sizeof line, "node %llu leads now (epoch %s), %.0f ms after the kill",
+                static_cast<unsigned long long>(l.id), l.epoch.c_str(), after_s * 1000);
   return line;
 }
 
@@ -82,13 +82,15 @@ void run_cluster(const options& o, const scratch_dir& scratch) {
   const std::string program = node_program();
   const std::string secret = scratch.write_secret("secret");
   const std::string script = scratch.write("part.sh", part_script(o.part_seconds), 0644);
+  say("five agora-node processes on 127.0.0.1, a job of " + std::to_string(o.parts) +
+      " parts, and the leader killed mid-job");
   say("scratch dir " + scratch.path() + ": the cluster's secret (mode 600) and the job's script");
 
   demo_cluster cluster(program, secret, scratch.path());
   for (std::uint64_t id = 1; id <= 5; ++id)
     say("node " + std::to_string(id) + " listening on " + cluster.start(id) + (id == 1 ? "" : ", seeded with node 1"));
 
-  say("waiting for the five to elect a leader (highest id wins once it has been up 2 s)");
+  say("waiting for the five to elect a leader (the highest id wins)");
   const auto leader = cluster.wait_leader(30s);
   say("node " + std::to_string(leader.id) + " leads (epoch " + leader.epoch + "); all five agree");
 
@@ -103,8 +105,9 @@ void run_cluster(const options& o, const scratch_dir& scratch) {
                      [] { return std::string("agora-node submit did not say its job's id"); }, read_results);
   if (job.id().empty()) throw std::runtime_error("agora-node submit exited at once (see above)");
   say("submitting job " + job.id() + " of " + std::to_string(o.parts) + " parts via node " + std::to_string(via) +
-      ": each part sleeps " + std::to_string(o.part_seconds) + " s, then prints its number squared;");
-  say("  each node runs one part at a time");
+      " (agora-node submit)");
+  say("  each part sleeps " + std::to_string(o.part_seconds) +
+      " s, then prints its number squared; each node runs one part at a time");
 
   auto& old = cluster.node(leader.id);
   cluster.wait_until([&] { return !old.started().empty(); }, 20s,
@@ -113,6 +116,7 @@ void run_cluster(const options& o, const scratch_dir& scratch) {
   const int lost_part = old.started().front();
   say("node " + std::to_string(leader.id) + " (the leader) is running part " + std::to_string(lost_part));
   say("killing the leader, node " + std::to_string(leader.id) + " (kill -9)");
+  say("  its part dies with it; the four left elect a new leader, which gives the part to another node");
   const auto killed = demo_clock::now();
   cluster.kill(leader.id);
 
@@ -172,7 +176,7 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "agora-cluster-demo: failed: %s\n", e.what());
-    std::fprintf(stderr, "agora-cluster-demo: every node it started is stopped and its scratch dir removed\n");
+    std::fprintf(stderr, "agora-cluster-demo: every process it started is killed and its scratch dir removed\n");
     return 1;
   }
 }
