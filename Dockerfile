@@ -3,7 +3,7 @@
 # does) and builds only agora-node, then a slim Debian 12 runtime stage with
 # just the packages of the shared libraries agora-node links
 # (scripts/runtime_packages.sh: ldd, then dpkg -S), /bin/sh for jobs, and a
-# non-root user (agora, uid 10001).
+# non-root user (agora, uid and gid 10001).
 #
 #   docker build -t agora-node .        (or: podman build -t agora-node .)
 ARG BUILD_BASE=debian:12
@@ -28,7 +28,8 @@ RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive xargs -a /tmp/runtime-packages \
       apt-get install -y -q --no-install-recommends \
  && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages \
- && useradd --system --uid 10001 --user-group --home-dir /var/lib/agora --create-home \
+ && groupadd --system --gid 10001 agora \
+ && useradd --system --uid 10001 --gid agora --home-dir /var/lib/agora --create-home \
             --shell /usr/sbin/nologin agora
 COPY --from=build /agora-node /usr/local/bin/agora-node
 USER agora
