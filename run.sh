@@ -12,7 +12,9 @@ commands:
                       build/       normal build
                       build-asan/  -DAGORA_SANITIZE=ON (AddressSanitizer + UBSan)
                     both must pass
-  demo [ARGS...]    build and run build/apps/agora-demo
+  demo [ARGS...]    build and run the cluster demo, build/apps/agora-cluster-demo:
+                    five agora-node processes, a job, the leader killed mid-job
+  demo chat         build and run the chat demo, build/apps/agora-demo
   bench [ARGS...]   build and run build/bench/agora-bench; with --install-baselines,
                     first install Erlang and mosquitto for the cluster baselines
                     (scripts/bootstrap.sh --bench)
@@ -174,7 +176,14 @@ run_program() {
   exec "build/$dir/$target" "$@"
 }
 
-cmd_demo() { run_program agora-demo apps "$@"; }
+cmd_demo() {
+  if [[ ${1:-} == chat ]]; then
+    shift
+    run_program agora-demo apps "$@"
+  else
+    run_program agora-cluster-demo apps "$@"
+  fi
+}
 
 # --install-baselines (also an agora-bench flag) installs the cluster
 # baselines' packages before configuring, so agora-mqtt-bench gets built.

@@ -53,6 +53,7 @@ inline std::string find_program(std::string_view name) {
 
 struct spawn_options {
   bool pipe_stdin = false;       // else stdin is /dev/null
+  bool stderr_to_stdout = false;  // else its stderr is ours
   std::vector<std::string> env;  // NAME=VALUE, added to the environment (replacing NAME)
 };
 
@@ -62,8 +63,8 @@ class child_process {
   using milliseconds = std::chrono::milliseconds;
 
   /// Starts argv[0] (a path, or a name looked up with find_program) with
-  /// argv; its stdout on a pipe, its stderr shared with ours. Throws if it
-  /// cannot start.
+  /// argv; its stdout on a pipe, its stderr shared with ours (or on the
+  /// same pipe: spawn_options::stderr_to_stdout). Throws if it cannot start.
   explicit child_process(std::vector<std::string> argv, spawn_options opt = {}) {
     if (argv.empty()) throw std::invalid_argument("child_process: no program");
     const std::string path = find_program(argv[0]);
@@ -79,6 +80,7 @@ class child_process {
     if (opt.pipe_stdin) posix_spawn_file_actions_adddup2(&fa, in[0], 0);  // dup2 keeps 0 and 1 open in the child
     else posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    if (opt.stderr_to_stdout) posix_spawn_file_actions_adddup2(&fa, out[1], 2);
 
     std::vector<std::string> env = with_overrides(opt.env);
     std::vector<char*> argv_p, env_p;
