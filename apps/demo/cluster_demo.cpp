@@ -116,7 +116,7 @@ void run_cluster(const options& o, const scratch_dir& scratch) {
   const int lost_part = old.started().front();
   say("node " + std::to_string(leader.id) + " (the leader) is running part " + std::to_string(lost_part));
   say("killing the leader, node " + std::to_string(leader.id) + " (kill -9)");
-  say("  its part dies with it; the four left elect a new leader, which gives the part to another node");
+  say("  its part is lost with it; the four left elect a new leader, which gives the part to another node");
   const auto killed = demo_clock::now();
   cluster.kill(leader.id);
 
