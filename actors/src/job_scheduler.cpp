@@ -25,6 +25,8 @@ struct scheduler_state {
   std::uint64_t epoch = 0;
   std::map<attempt_key, endpoint_id> assigns;
   std::map<std::string, endpoint_id> refusals;
+  std::map<std::string, int> cancel_requests;         // job → job_cancel_request assertions seen
+  std::map<std::string, endpoint_id> cancelling;      // job → our job_cancelling(JID, NODE)
 };
 using sturn = turn<scheduler_state>;
 
@@ -63,6 +65,23 @@ void act(sturn& t) {
   report(t);
 }
 
+/// A cancel request stands for a job this node knows live: answer it and
+/// pass it on to the submitter, whom the requester (a client) cannot reach.
+void relay_cancel(sturn& t, const std::string& id) {
+  auto& s = t.state;
+  if (!s.cancel_requests.contains(id) || !s.book.has_job(id) || s.cancelling.contains(id)) return;
+  note(t, log_level::info, fmt::format("job {}: cancel requested, passing it on", id));
+  s.cancelling[id] = t.at_cluster().publish(rec("job_cancelling", id, i64(s.cfg->node)));
+  t.at_cluster().send(cancel_message(id));
+}
+
+void stop_cancelling(sturn& t, const std::string& id, reason why) {
+  if (auto it = t.state.cancelling.find(id); it != t.state.cancelling.end()) {
+    t.remove(it->second, std::move(why));
+    t.state.cancelling.erase(it);
+  }
+}
+
 void stop_leading(sturn& t) {
   auto& s = t.state;
   for (const auto& [k, ep] : s.assigns) {
@@ -90,13 +109,14 @@ std::string end_of(const reason& why) {
 
 actor_spec scheduler(scheduler_config cfg) {
   auto shared = std::make_shared<const scheduler_config>(std::move(cfg));
-  actor<scheduler_state> a{{shared, {}, false, false, 0, {}, {}}, fmt::format("jobs.scheduler.{}", shared->node)};
+  actor<scheduler_state> a{{shared, {}, false, false, 0, {}, {}, {}, {}}, fmt::format("jobs.scheduler.{}", shared->node)};
   a.on_start([](sturn& t) {
     t.state.book.set_history(t.state.cfg->history);
     auto c = t.at_cluster();
     c.subscribe(job_topic(), {.on_presence = [](sturn& t, const presence& p) {
                                 if (auto j = read_job(p.flow())) {
                                   t.state.book.job_up(*j);
+                                  relay_cancel(t, j->id);
                                   act(t);
                                 }
                               },
@@ -109,8 +129,25 @@ actor_spec scheduler(scheduler_config cfg) {
                                   t.state.refusals.erase(r);
                                 }
                                 t.state.book.job_down(j->id, end_of(a.why));
+                                stop_cancelling(t, j->id, a.why);
                                 act(t);
                               }},
+                interest::observer);
+    c.subscribe(rec("job_cancel_request", _),
+                {.on_presence = [](sturn& t, const presence& p) {
+                   if (!p.flow()[0].is_string()) return;
+                   const std::string id(p.flow()[0].as_string());
+                   ++t.state.cancel_requests[id];
+                   relay_cancel(t, id);
+                 },
+                 .on_absence = [](sturn& t, const absence& a) {
+                   if (!a.flow()[0].is_string()) return;
+                   const std::string id(a.flow()[0].as_string());
+                   auto it = t.state.cancel_requests.find(id);
+                   if (it == t.state.cancel_requests.end() || --it->second > 0) return;
+                   t.state.cancel_requests.erase(it);
+                   stop_cancelling(t, id, reason::deleted());
+                 }},
                 interest::observer);
     c.subscribe(worker_topic(), {.on_presence = [](sturn& t, const presence& p) {
                                    if (auto w = read_worker(p.flow())) {

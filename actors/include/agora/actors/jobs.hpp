@@ -24,6 +24,11 @@
 //                     the submitter: its ledger, for the job's lifetime
 //   job_refused(JID, WHY)
 //                     the leader, when no worker can run the job
+//   job_cancel_request(JID)
+//                     agora-node cancel, while it waits for the job to go
+//   job_cancelling(JID, NODE)
+//                     each member's scheduler, while a cancel request
+//                     stands for the job and the job lives
 //   part_progress(JID, PART, ATTEMPT, NODE, X)        (message) worker → submitter
 //   job_cancel(JID)                                   (message) anyone → submitter, workers
 //
@@ -168,5 +173,15 @@ actor_spec submission(job_spec spec, std::uint64_t submitter, submission_events 
 
 /// job_cancel(JID): sent at the cluster level, it ends the job.
 inline term cancel_message(std::string_view id) { return rec("job_cancel", id); }
+
+/// job_cancel_request(JID): asserted by whoever wants a job cancelled but
+/// may not reach its submitter — `agora-node cancel` is a client, and a
+/// client sees members' endpoints only, never another client's (the
+/// submitter's). Every member's scheduler that knows the job live answers
+/// with job_cancelling(JID, NODE), which it withdraws (with the job's end
+/// as the reason) when the job goes, and sends job_cancel(JID) from its
+/// node, which reaches the submitter.
+inline term cancel_request(std::string_view id) { return rec("job_cancel_request", id); }
+inline term cancelling_topic(std::string_view id) { return rec("job_cancelling", id, _); }
 
 }  // namespace agora::jobs
