@@ -99,6 +99,9 @@ void stop_leading(sturn& t) {
 
 std::string end_of(const reason& why) {
   const term& r = why.as_term();
+  // The submitter left in order without ending the job: SIGINT or SIGTERM
+  // on agora-node submit, which cancels it (docs/JOBS.md).
+  if (r.is_symbol() && r.as_symbol() == "shutdown") return "cancelled";
   if (r.is_symbol()) return std::string(r.as_symbol());
   if (r.is_record("node_lost")) return "lost";
   if (r.is_record()) return std::string(r.label());
