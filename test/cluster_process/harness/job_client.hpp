@@ -20,7 +20,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -302,9 +301,15 @@ inline std::vector<pid_t> processes_with(const std::string& marker, const std::s
     char* end = nullptr;
     const long pid = std::strtol(e->d_name, &end, 10);
     if (pid <= 0 || *end != '\0') continue;
-    std::ifstream in(std::string("/proc/") + e->d_name + "/cmdline", std::ios::binary);
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (cmdline.empty()) continue;  // a zombie, or gone meanwhile
+    // read(2), not a stream: a process that ends meanwhile makes the read
+    // fail (ESRCH), which libstdc++'s filebuf turns into an exception.
+    const int fd = ::open((std::string("/proc/") + e->d_name + "/cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    std::string cmdline;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) cmdline.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    if (cmdline.empty()) continue;  // a zombie, a kernel thread, or gone meanwhile
     const std::string argv0 = cmdline.substr(0, cmdline.find('\0'));
     if (argv0 == program) continue;
     for (auto& c : cmdline)
