@@ -66,6 +66,9 @@ TEST_CASE("jobs: a worker cut off by a blackhole, then healed: its parts run aga
   report_timing("heal to submit's exit", std::chrono::duration_cast<std::chrono::milliseconds>(*submit->exited_at() - t1));
   const auto results = read_results(*submit, 6);
   CHECK_MESSAGE(results.each_once(6), results.describe(6));
+  // Told, not checked: a part given back to node 1 while the submitter could
+  // not reach it waited there, unstarted, until the heal (docs/JOBS.md, the
+  // liveness gap left).
   for (const auto& [part, r] : results.parts)
     std::printf("[info] part %lld accepted from node %llu, attempt %lld\n", static_cast<long long>(part),
                 static_cast<unsigned long long>(r.node), static_cast<long long>(r.attempt));
