@@ -101,6 +101,13 @@ void job_book::release(const std::string& id) {
   if (job* j = find(id)) j->held = false;
 }
 
+void job_book::avoid(const key& k) {
+  job* j = find(k.job);
+  if (!j || k.part >= j->info.parts) return;
+  j->parts[k.part].failed_on.insert(k.node);
+  refresh(*j, k.part);
+}
+
 void job_book::assigned(const key& k) {
   assigned_.insert(k);
   job* j = find(k.job);

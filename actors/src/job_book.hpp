@@ -38,6 +38,9 @@ class job_book {
   /// way, so plan() leaves it alone until released.
   void hold(const std::string& job);
   void release(const std::string& job);
+  /// An assignment of `k` was not taken: prefer other nodes for the part
+  /// (no attempt is counted).
+  void avoid(const key& k);
   /// This node's own assignments (it asserts them while leading).
   void assigned(const key& k);
   void unassigned(const key& k);

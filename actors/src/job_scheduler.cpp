@@ -26,6 +26,8 @@ struct scheduler_state {
   std::map<attempt_key, endpoint_id> assigns;
   std::map<std::string, endpoint_id> refusals;
   std::int64_t holds = 0;  // timer ids
+  std::map<std::string, int> cancel_requests;         // job → job_cancel_request assertions seen
+  std::map<std::string, endpoint_id> cancelling;      // job → our job_cancelling(JID, NODE)
 };
 using sturn = turn<scheduler_state>;
 
@@ -58,10 +60,39 @@ void act(sturn& t) {
   for (const auto& k : s.book.plan()) {
     s.assigns[k] = t.at_cluster().publish(assign_term(k, s.epoch));
     s.book.assigned(k);
+    // A worker that cannot see the job (linked to this node but not to the
+    // submitter) never takes it: the part moves on, that node avoided.
+    timer::once(t, rec("jobs.assign", k.job, k.part, k.attempt, i64(k.node)), s.cfg->assign_timeout,
+                [k](sturn& t, std::int64_t) {
+                  if (!t.state.assigns.contains(k)) return;
+                  note(t, log_level::info, fmt::format("job {} part {}: node {} did not take it within {} ms; "
+                                                       "assigning it elsewhere",
+                                                       k.job, k.part, k.node, t.state.cfg->assign_timeout.count()));
+                  withdraw_assign(t, k);
+                  t.state.book.avoid(k);
+                  act(t);
+                });
     note(t, log_level::debug, fmt::format("job {} part {} attempt {} assigned to node {} (epoch {})", k.job, k.part,
                                           k.attempt, k.node, s.epoch));
   }
   report(t);
+}
+
+/// A cancel request stands for a job this node knows live: answer it and
+/// pass it on to the submitter, whom the requester (a client) cannot reach.
+void relay_cancel(sturn& t, const std::string& id) {
+  auto& s = t.state;
+  if (!s.cancel_requests.contains(id) || !s.book.has_job(id) || s.cancelling.contains(id)) return;
+  note(t, log_level::info, fmt::format("job {}: cancel requested, passing it on", id));
+  s.cancelling[id] = t.at_cluster().publish(rec("job_cancelling", id, i64(s.cfg->node)));
+  t.at_cluster().send(cancel_message(id));
+}
+
+void stop_cancelling(sturn& t, const std::string& id, reason why) {
+  if (auto it = t.state.cancelling.find(id); it != t.state.cancelling.end()) {
+    t.remove(it->second, std::move(why));
+    t.state.cancelling.erase(it);
+  }
 }
 
 void stop_leading(sturn& t) {
@@ -81,6 +112,9 @@ void stop_leading(sturn& t) {
 
 std::string end_of(const reason& why) {
   const term& r = why.as_term();
+  // The submitter left in order without ending the job: SIGINT or SIGTERM
+  // on agora-node submit, which cancels it (docs/JOBS.md).
+  if (r.is_symbol() && r.as_symbol() == "shutdown") return "cancelled";
   if (r.is_symbol()) return std::string(r.as_symbol());
   if (r.is_record("node_lost")) return "lost";
   if (r.is_record()) return std::string(r.label());
@@ -91,7 +125,7 @@ std::string end_of(const reason& why) {
 
 actor_spec scheduler(scheduler_config cfg) {
   auto shared = std::make_shared<const scheduler_config>(std::move(cfg));
-  actor<scheduler_state> a{{shared, {}, false, false, 0, {}, {}, 0}, fmt::format("jobs.scheduler.{}", shared->node)};
+  actor<scheduler_state> a{{shared, {}, false, false, 0, {}, {}, 0, {}, {}}, fmt::format("jobs.scheduler.{}", shared->node)};
   a.on_start([](sturn& t) {
     t.state.book.set_history(t.state.cfg->history);
     auto c = t.at_cluster();
@@ -99,6 +133,7 @@ actor_spec scheduler(scheduler_config cfg) {
                                 auto j = read_job(p.flow());
                                 if (!j) return;
                                 t.state.book.job_up(*j);
+                                relay_cancel(t, j->id);
                                 // Its records follow the job from its submitter (a
                                 // job seen again after a partition has a history):
                                 // plan it once they had time to arrive.
@@ -119,8 +154,25 @@ actor_spec scheduler(scheduler_config cfg) {
                                   t.state.refusals.erase(r);
                                 }
                                 t.state.book.job_down(j->id, end_of(a.why));
+                                stop_cancelling(t, j->id, a.why);
                                 act(t);
                               }},
+                interest::observer);
+    c.subscribe(rec("job_cancel_request", _),
+                {.on_presence = [](sturn& t, const presence& p) {
+                   if (!p.flow()[0].is_string()) return;
+                   const std::string id(p.flow()[0].as_string());
+                   ++t.state.cancel_requests[id];
+                   relay_cancel(t, id);
+                 },
+                 .on_absence = [](sturn& t, const absence& a) {
+                   if (!a.flow()[0].is_string()) return;
+                   const std::string id(a.flow()[0].as_string());
+                   auto it = t.state.cancel_requests.find(id);
+                   if (it == t.state.cancel_requests.end() || --it->second > 0) return;
+                   t.state.cancel_requests.erase(it);
+                   stop_cancelling(t, id, reason::deleted());
+                 }},
                 interest::observer);
     c.subscribe(worker_topic(), {.on_presence = [](sturn& t, const presence& p) {
                                    if (auto w = read_worker(p.flow())) {

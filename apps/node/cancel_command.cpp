@@ -42,15 +42,17 @@ int run_cancel(const cancel_options& o) {
   g.spawn(timer::driver(g));
   auto root = actor<cancel_state>{{o, false}, "cancel"}.on_start([](turn<cancel_state>& t) {
     const auto& id = t.state.options.job;
-    // The job's presence: once seen, ask for the cancel; its absence is the answer.
-    t.at_cluster().subscribe(rec("job", id, _, _, _, _, _),
-                             {.on_presence =
-                                  [](turn<cancel_state>& t, const presence&) {
-                                    t.state.seen = true;
-                                    t.at_cluster().send(jobs::cancel_message(t.state.options.job));
-                                  },
+    // The job's submitter is a client too, and a client never sees another
+    // client's assertions: ask the members, whose schedulers pass the
+    // cancel on to the submitter and answer with job_cancelling(JID, NODE)
+    // while the job lives. Its withdrawal (the job's end as the reason) is
+    // the answer; one lost with its member is not.
+    t.at_cluster().publish(jobs::cancel_request(id));
+    t.at_cluster().subscribe(jobs::cancelling_topic(id),
+                             {.on_presence = [](turn<cancel_state>& t, const presence&) { t.state.seen = true; },
                               .on_absence =
                                   [](turn<cancel_state>& t, const absence& a) {
+                                    if (a.why.as_term().is_record("node_lost")) return;
                                     fmt::print("job {} cancelled ({})\n", t.state.options.job, a.why.to_string());
                                     std::fflush(stdout);
                                     t.at_ground().send(rec("agora.exit", 0));

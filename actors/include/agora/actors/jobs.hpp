@@ -24,6 +24,11 @@
 //                     the submitter: its ledger, for the job's lifetime
 //   job_refused(JID, WHY)
 //                     the leader, when no worker can run the job
+//   job_cancel_request(JID)
+//                     agora-node cancel, while it waits for the job to go
+//   job_cancelling(JID, NODE)
+//                     each member's scheduler, while a cancel request
+//                     stands for the job and the job lives
 //   part_progress(JID, PART, ATTEMPT, NODE, X)        (message) worker → submitter
 //   job_cancel(JID)                                   (message) anyone → submitter, workers
 //
@@ -124,6 +129,9 @@ struct scheduler_config {
   /// After this node becomes leader it waits this long before assigning,
   /// so that what the old leader's workers assert reaches it first.
   std::chrono::milliseconds settle{150};
+  /// An assignment no worker took within this long (it cannot see the job)
+  /// is withdrawn and the part given to another node.
+  std::chrono::milliseconds assign_timeout{3000};
   /// Finished jobs kept for status.
   std::size_t history = 16;
   /// Called (in the scheduler's turns) whenever its view of the jobs
@@ -168,5 +176,15 @@ actor_spec submission(job_spec spec, std::uint64_t submitter, submission_events 
 
 /// job_cancel(JID): sent at the cluster level, it ends the job.
 inline term cancel_message(std::string_view id) { return rec("job_cancel", id); }
+
+/// job_cancel_request(JID): asserted by whoever wants a job cancelled but
+/// may not reach its submitter — `agora-node cancel` is a client, and a
+/// client sees members' endpoints only, never another client's (the
+/// submitter's). Every member's scheduler that knows the job live answers
+/// with job_cancelling(JID, NODE), which it withdraws (with the job's end
+/// as the reason) when the job goes, and sends job_cancel(JID) from its
+/// node, which reaches the submitter.
+inline term cancel_request(std::string_view id) { return rec("job_cancel_request", id); }
+inline term cancelling_topic(std::string_view id) { return rec("job_cancelling", id, _); }
 
 }  // namespace agora::jobs
