@@ -136,14 +136,20 @@ actor_spec scheduler(scheduler_config cfg) {
                                   },
                                   .on_absence = [](sturn& t, const absence& a) {
                                     if (auto k = read_running(a.flow())) {
-                                      t.state.book.running_down(*k);
+                                      t.state.book.running_down(*k, a.why.is("deleted"));
                                       act(t);
                                     }
                                   }},
                 interest::observer);
     c.subscribe(record_topic(), {.on_presence = [](sturn& t, const presence& p) {
                                    if (auto r = read_record(p.flow())) {
-                                     t.state.book.record_up(r->first, r->second.is_symbol());
+                                     const bool accepted = r->second.is_symbol();
+                                     t.state.book.record_up(r->first, accepted);
+                                     // An assignment of a part accepted meanwhile would hold
+                                     // its node's slot for nothing (its worker never runs it).
+                                     if (accepted)
+                                       for (const auto& k : t.state.book.assignments_of(r->first.job, r->first.part))
+                                         withdraw_assign(t, k);
                                      act(t);
                                    }
                                  }},

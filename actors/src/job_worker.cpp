@@ -51,6 +51,7 @@ struct worker_state {
   election::epoch_fence fence;
   std::map<std::string, worker_job> jobs;
   std::set<attempt_key> done;  // recorded: never run again
+  std::set<std::pair<std::string, std::int64_t>> accepted;  // (job, part) accepted: no attempt of it runs again
 };
 using wturn = turn<worker_state>;
 
@@ -143,7 +144,7 @@ worker_job* job_of(wturn& t, const std::string& id) {
 }
 
 void start(wturn& t, worker_job& j, const attempt_key& k) {
-  if (j.runs.contains(k) || t.state.done.contains(k)) return;
+  if (j.runs.contains(k) || t.state.done.contains(k) || t.state.accepted.contains({k.job, k.part})) return;
   const auto& cfg = *t.state.cfg;
   const job_info& info = *j.info;
   part_run r;
@@ -231,6 +232,8 @@ void end_job(wturn& t, const std::string& id, std::string_view why) {
   t.remove(j->record_sub);
   t.remove(j->cancel_sub);
   for (auto d = t.state.done.begin(); d != t.state.done.end();) d = d->job == id ? t.state.done.erase(d) : std::next(d);
+  for (auto a = t.state.accepted.begin(); a != t.state.accepted.end();)
+    a = a->first == id ? t.state.accepted.erase(a) : std::next(a);
   t.state.jobs.erase(id);
 }
 
@@ -277,6 +280,11 @@ worker_job& follow(wturn& t, const std::string& id) {
                                                     }
                                                   }
                                                   t.state.done.insert(k);
+                                                  // A later assignment of an accepted part (the leader
+                                                  // saw our withdrawal before the record) never runs:
+                                                  // the submitter would ignore its outcome, and its
+                                                  // part_running would hold the slot to the job's end.
+                                                  if (accepted) t.state.accepted.insert({k.job, k.part});
                                                 }});
   j.cancel_sub = c.subscribe(cancel_topic(id), {.on_message = [id](wturn& t, const message&) {
                                                   end_job(t, id, "cancelled");
@@ -288,7 +296,7 @@ worker_job& follow(wturn& t, const std::string& id) {
 
 actor_spec worker(worker_config cfg) {
   auto shared = std::make_shared<const worker_config>(std::move(cfg));
-  actor<worker_state> a{{shared, {}, {}, {}}, fmt::format("jobs.worker.{}", shared->node)};
+  actor<worker_state> a{{shared, {}, {}, {}, {}}, fmt::format("jobs.worker.{}", shared->node)};
   a.on_start([](wturn& t) {
     const auto& cfg = *t.state.cfg;
     std::vector<std::string> names;
@@ -305,7 +313,7 @@ actor_spec worker(worker_config cfg) {
                                                                    k.part, stale->to_string()));
                                                   return;
                                                 }
-                                                if (t.state.done.contains(k)) return;
+                                                if (t.state.done.contains(k) || t.state.accepted.contains({k.job, k.part})) return;
                                                 worker_job& j = follow(t, k.job);
                                                 if (j.info && j.has_script) start(t, j, k);
                                                 else j.pending.insert(k);
