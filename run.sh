@@ -16,7 +16,8 @@ commands:
                     five agora-node processes, a job, the leader killed mid-job
   demo chat         build and run the chat demo, build/apps/agora-demo
   bench [ARGS...]   build and run build/bench/agora-bench; with --install-baselines,
-                    first install Erlang and mosquitto for the cluster baselines
+                    first install Erlang and mosquitto for the cluster baselines,
+                    python3 for the jobs benchmark and gnuplot for its plot
                     (scripts/bootstrap.sh --bench)
   fuzz [SECONDS]    build the libFuzzer targets with clang in build-fuzz/ and run
                     each fuzz/fuzz_*.cpp for SECONDS (default 60) on a scratch

@@ -1,7 +1,7 @@
 // agora-bench [--only NAME]... [--quick] [--reps N] [--caf-threads N] [--install-baselines]
 //
 // Runs the benchmarks (routing, fanout, churn, memory, timers, trace, cross_vm,
-// parallel, echo, cluster, election, sim) and prints one JSON line per figure on stdout:
+// parallel, echo, cluster, election, jobs, sim) and prints one JSON line per figure on stdout:
 //   {"bench":"routing","metric":"msgs_per_s_10","value":12345678,"unit":"msg/s"}
 // Baselines (CAF 0.17; for cluster: Erlang, mosquitto, raw TCP as child
 // processes) run in the same run, and ratios are reported, so figures from a
@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
 #endif
       {"cluster", bench_cluster},
       {"election", bench_election},
+      {"jobs", bench_jobs},
       {"sim", bench_sim},
   };
   std::vector<std::string> names;
@@ -80,8 +81,9 @@ int main(int argc, char** argv) {
                  "CAF scheduler threads for the baselines (0: one per core)")
       ->capture_default_str();
   app.add_flag("--install-baselines", install,
-               "first install the programs the cluster baselines run (scripts/bootstrap.sh --bench: "
-               "erlang-base, mosquitto, mosquitto-clients, libmosquitto-dev)");
+               "first install the programs the cluster baselines and the jobs benchmark run "
+               "(scripts/bootstrap.sh --bench: erlang-base, mosquitto, mosquitto-clients, libmosquitto-dev, "
+               "python3-minimal, gnuplot-nox)");
   CLI11_PARSE(app, argc, argv);
   if (install && !install_baselines()) {
     note("--install-baselines: scripts/bootstrap.sh --bench failed");

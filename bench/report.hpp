@@ -106,6 +106,7 @@ void bench_parallel(const options& opt);
 void bench_echo(const options& opt);  // needs agora-echo (AGORA_BUILD_APPS)
 void bench_cluster(const options& opt);
 void bench_election(const options& opt);  // needs agora-node (AGORA_BUILD_APPS)
+void bench_jobs(const options& opt);      // needs agora-node, python3 and root (cgroups)
 void bench_sim(const options& opt);      // the deterministic simulation (agora/sim)  // baselines need erlang-base, mosquitto (bootstrap.sh --bench)
 
 }  // namespace agora_bench

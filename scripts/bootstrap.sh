@@ -12,7 +12,8 @@
 # Extra package names given as arguments are checked/installed too
 # (run.sh fuzz passes the clang toolchain this way). --bench adds the
 # programs the cluster benchmark's baselines run (Erlang distribution,
-# mosquitto); they are never installed otherwise. --test adds the tools the
+# mosquitto), python3 for the jobs benchmark and gnuplot for its plot; they
+# are never installed otherwise. --test adds the tools the
 # test suite runs when they are there (promtool, from Debian's prometheus
 # package, checks agora-node's /metrics); `run.sh test` (CI) passes it.
 set -euo pipefail
@@ -39,12 +40,15 @@ TEST_PACKAGES=(
   prometheus
 )
 
-# Opt-in (--bench): the cluster benchmark's baselines.
+# Opt-in (--bench): the cluster benchmark's baselines; the jobs benchmark's
+# interpreter (python3) and bench/plot_jobs_speedup.sh's gnuplot.
 BENCH_PACKAGES=(
   erlang-base
   mosquitto
   mosquitto-clients
   libmosquitto-dev
+  python3-minimal
+  gnuplot-nox
 )
 
 while [[ ${1:-} == --bench || ${1:-} == --test ]]; do

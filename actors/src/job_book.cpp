@@ -58,13 +58,19 @@ void job_book::running_up(const key& k) {
   refresh(*j, k.part);
 }
 
-void job_book::running_down(const key& k) {
+void job_book::running_down(const key& k, bool withdrawn) {
   if (auto r = running_.find(k); r != running_.end() && --r->second == 0) running_.erase(r);
   if (auto n = running_on_.find(k.node); n != running_on_.end() && --n->second == 0) running_on_.erase(n);
   job* j = find(k.job);
   if (!j || k.part >= j->info.parts) return;
   auto& pt = j->parts[k.part];
-  if (!running_.contains(k)) pt.running.erase({k.attempt, k.node});
+  if (!running_.contains(k)) {
+    pt.running.erase({k.attempt, k.node});
+    // Its record is on its way (from the submitter, by another link than
+    // this absence): assigning the part again now would run it twice.
+    if (withdrawn && !pt.accepted && !pt.recorded.contains({k.attempt, k.node}))
+      pt.finishing.insert({k.attempt, k.node});
+  }
   refresh(*j, k.part);
 }
 
@@ -73,9 +79,12 @@ void job_book::record_up(const key& k, bool accepted) {
   if (!j || k.part >= j->info.parts) return;
   auto& pt = j->parts[k.part];
   pt.last_attempt = std::max(pt.last_attempt, k.attempt);
+  pt.recorded.insert({k.attempt, k.node});
+  pt.finishing.erase({k.attempt, k.node});
   if (accepted) {
     if (!pt.accepted) ++j->done;
     pt.accepted = true;
+    pt.finishing.clear();
   } else {
     ++pt.failures;
     pt.failed_on.insert(k.node);
@@ -128,7 +137,8 @@ void job_book::unassigned(const key& k) {
 
 void job_book::refresh(job& j, std::int64_t p) {
   const part& pt = j.parts[p];
-  const bool waiting = !pt.accepted && pt.failures < j.info.max_attempts && pt.running.empty() && pt.assigned.empty();
+  const bool waiting = !pt.accepted && pt.failures < j.info.max_attempts && pt.running.empty() &&
+                       pt.assigned.empty() && pt.finishing.empty();
   if (waiting) j.waiting.insert(p);
   else j.waiting.erase(p);
 }
@@ -209,6 +219,13 @@ std::vector<job_book::key> job_book::assignments_to(std::uint64_t node) const {
   std::vector<key> out;
   for (const auto& k : assigned_)
     if (k.node == node) out.push_back(k);
+  return out;
+}
+
+std::vector<job_book::key> job_book::assignments_of(const std::string& id, std::int64_t part) const {
+  std::vector<key> out;
+  for (const auto& k : assigned_)
+    if (k.job == id && k.part == part) out.push_back(k);
   return out;
 }
 

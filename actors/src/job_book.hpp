@@ -29,7 +29,11 @@ class job_book {
   void worker_up(const protocol::worker_info& w);
   void worker_down(std::uint64_t node);
   void running_up(const key& k);
-  void running_down(const key& k);
+  /// `withdrawn`: the worker removed it because the submitter recorded the
+  /// attempt or accepted the part (absence `recorded`): the part does not
+  /// wait again until that record is seen here too — it may come later, by
+  /// another link.
+  void running_down(const key& k, bool withdrawn = false);
   void record_up(const key& k, bool accepted);
   void record_down(const key& k);
   void refused_up(const std::string& job);
@@ -57,6 +61,8 @@ class job_book {
   std::vector<key> assignments() const { return {assigned_.begin(), assigned_.end()}; }
   std::vector<key> assignments_to(std::uint64_t node) const;
   std::vector<key> assignments_of(const std::string& job) const;
+  /// This node's assignments of one part.
+  std::vector<key> assignments_of(const std::string& job, std::int64_t part) const;
   void set_history(std::size_t n) { history_limit_ = n; }
 
  private:
@@ -66,6 +72,8 @@ class job_book {
     std::set<std::uint64_t> failed_on;
     std::int64_t last_attempt = 0;
     std::set<std::pair<std::int64_t, std::uint64_t>> running, assigned;  // (attempt, node)
+    std::set<std::pair<std::int64_t, std::uint64_t>> recorded;  // (attempt, node) with a record seen
+    std::set<std::pair<std::int64_t, std::uint64_t>> finishing;  // withdrawn, its record not seen yet
   };
   struct job {
     protocol::job_info info;

@@ -198,7 +198,7 @@ actor_spec scheduler(scheduler_config cfg) {
                                   },
                                   .on_absence = [](sturn& t, const absence& a) {
                                     if (auto k = read_running(a.flow())) {
-                                      t.state.book.running_down(*k);
+                                      t.state.book.running_down(*k, a.why.is("recorded"));
                                       act(t);
                                     }
                                   }},
@@ -206,10 +206,16 @@ actor_spec scheduler(scheduler_config cfg) {
     c.subscribe(record_topic(), {.on_presence = [](sturn& t, const presence& p) {
                                    auto r = read_record(p.flow());
                                    if (!r) return;
-                                   // That attempt is over (an assignment made before
-                                   // its record arrived will never be taken).
+                                   const bool accepted = r->second.is_symbol();
+                                   // That attempt is over (an assignment made before its
+                                   // record arrived would never be taken); and once the
+                                   // part is accepted, any assignment of it would hold its
+                                   // node's slot for nothing (no worker runs it).
                                    if (t.state.assigns.contains(r->first)) withdraw_assign(t, r->first);
-                                   t.state.book.record_up(r->first, r->second.is_symbol());
+                                   t.state.book.record_up(r->first, accepted);
+                                   if (accepted)
+                                     for (const auto& k : t.state.book.assignments_of(r->first.job, r->first.part))
+                                       withdraw_assign(t, k);
                                    act(t);
                                  }},
                 interest::observer);

@@ -51,6 +51,7 @@ struct worker_state {
   election::epoch_fence fence;
   std::map<std::string, worker_job> jobs;
   std::set<attempt_key> done;  // recorded: never run again
+  std::set<std::pair<std::string, std::int64_t>> accepted;  // (job, part) accepted: no attempt of it runs again
 };
 using wturn = turn<worker_state>;
 
@@ -78,13 +79,16 @@ process::command command_of(const worker_config& cfg, const job_spec& spec, cons
   return c;
 }
 
-/// Stops a run's process (if it still runs) and withdraws what it asserts.
-void drop_run(wturn& t, part_run& r) {
+/// Stops a run's process (if it still runs) and withdraws what it asserts,
+/// part_running with reason `recorded` (the submitter recorded this
+/// attempt, or accepted the part from another: a record the leader will see
+/// too) or `job_ended` (the job went, as far as this node can see).
+void drop_run(wturn& t, part_run& r, bool recorded) {
   if (!r.finished) {
     t.remove(r.process_sub);
     t.remove(r.output_sub);
   }
-  t.remove(r.running);
+  t.remove(r.running, reason(sym(recorded ? "recorded" : "job_ended")));
   if (r.finished) t.remove(r.outcome);
   if (!r.scratch.empty()) remove_scratch(r.scratch);
 }
@@ -144,7 +148,7 @@ worker_job* job_of(wturn& t, const std::string& id) {
 }
 
 void start(wturn& t, worker_job& j, const attempt_key& k) {
-  if (j.runs.contains(k) || t.state.done.contains(k)) return;
+  if (j.runs.contains(k) || t.state.done.contains(k) || t.state.accepted.contains({k.job, k.part})) return;
   const auto& cfg = *t.state.cfg;
   const job_info& info = *j.info;
   if (k.part >= info.parts) {
@@ -231,12 +235,14 @@ void end_job(wturn& t, const std::string& id, std::string_view why) {
   if (!j) return;
   if (!j->runs.empty())
     note(t, log_level::info, fmt::format("job {}: {}, stopping {} part(s) here", id, why, j->runs.size()));
-  for (auto& [k, r] : j->runs) drop_run(t, r);
+  for (auto& [k, r] : j->runs) drop_run(t, r, false);
   t.remove(j->job_sub);
   t.remove(j->script_sub);
   t.remove(j->record_sub);
   t.remove(j->cancel_sub);
   for (auto d = t.state.done.begin(); d != t.state.done.end();) d = d->job == id ? t.state.done.erase(d) : std::next(d);
+  for (auto a = t.state.accepted.begin(); a != t.state.accepted.end();)
+    a = a->first == id ? t.state.accepted.erase(a) : std::next(a);
   t.state.jobs.erase(id);
 }
 
@@ -275,7 +281,7 @@ worker_job& follow(wturn& t, const std::string& id) {
                                                     // Ours was recorded; or the part was accepted from
                                                     // another attempt, so ours is moot.
                                                     if (it->first == k || (accepted && it->first.part == k.part)) {
-                                                      drop_run(t, it->second);
+                                                      drop_run(t, it->second, true);
                                                       t.state.done.insert(it->first);
                                                       it = j->runs.erase(it);
                                                     } else {
@@ -283,6 +289,11 @@ worker_job& follow(wturn& t, const std::string& id) {
                                                     }
                                                   }
                                                   t.state.done.insert(k);
+                                                  // A later assignment of an accepted part (the leader
+                                                  // saw our withdrawal before the record) never runs:
+                                                  // the submitter would ignore its outcome, and its
+                                                  // part_running would hold the slot to the job's end.
+                                                  if (accepted) t.state.accepted.insert({k.job, k.part});
                                                 }});
   j.cancel_sub = c.subscribe(cancel_topic(id), {.on_message = [id](wturn& t, const message&) {
                                                   end_job(t, id, "cancelled");
@@ -294,7 +305,7 @@ worker_job& follow(wturn& t, const std::string& id) {
 
 actor_spec worker(worker_config cfg) {
   auto shared = std::make_shared<const worker_config>(std::move(cfg));
-  actor<worker_state> a{{shared, {}, {}, {}}, fmt::format("jobs.worker.{}", shared->node)};
+  actor<worker_state> a{{shared, {}, {}, {}, {}}, fmt::format("jobs.worker.{}", shared->node)};
   a.on_start([](wturn& t) {
     const auto& cfg = *t.state.cfg;
     if (!cfg.scratch_root.empty()) {
@@ -317,7 +328,7 @@ actor_spec worker(worker_config cfg) {
                                                                    k.part, stale->to_string()));
                                                   return;
                                                 }
-                                                if (t.state.done.contains(k)) return;
+                                                if (t.state.done.contains(k) || t.state.accepted.contains({k.job, k.part})) return;
                                                 worker_job& j = follow(t, k.job);
                                                 if (j.info && j.has_script) start(t, j, k);
                                                 else j.pending.insert(k);

@@ -312,3 +312,22 @@ TEST_CASE("jobs: a submitter partitioned from the leader for a while: its job fi
   }
   CHECK(finished > 0);
 }
+
+TEST_CASE("jobs: a record slower to reach the leader than the worker's withdrawal does not make the part run twice") {
+  // The submitter's link to the leader is slow: the leader sees a worker
+  // withdraw part_running (its outcome recorded) before it sees the record.
+  auto runs = std::make_shared<std::map<std::int64_t, int>>();
+  jobs_fixture f(9, 3, [runs](std::uint64_t node, std::int64_t part) {
+    ++(*runs)[part];
+    return ordinary(node, part);
+  });
+  f.submit(spec_of(12));
+  f.s.set_link(client_id, 3, 300ms);
+  REQUIRE(f.s.run_until([&] { return f.ended(); }, 30s));
+  CHECK(*f.log.end == jobs::job_end::done);
+  f.check_results(12);
+  for (std::int64_t p = 0; p < 12; ++p) {
+    INFO("part ", p);
+    CHECK((*runs)[p] == 1);
+  }
+}
