@@ -169,8 +169,8 @@ class decoder {
       }
     }
     if (at != end)
-      return fail(at, fmt::format("{}: {} rdata ends {} bytes before rdlength {} does", where(),
-                                  to_string(rr.type), end - at, rdlength));
+      return fail(at, fmt::format("{}: {} rdata: rdlength {} but its fields end after {} bytes",
+                                  where(), to_string(rr.type), rdlength, at - rdata));
     return true;
   }
 
