@@ -112,3 +112,20 @@ TEST_CASE("dns query: a reply must carry the query's question exactly") {
   two.questions.push_back(query.questions[0]);
   CHECK(question_mismatch(two, query) == "the query has 2 questions (must be 1)");
 }
+
+TEST_CASE("dns query: FORMERR for a query that did not decode past its header") {
+  auto bad = dns_test::www_query();
+  bad[12] = std::byte{0x40};  // label type 0x40 in the question
+  const auto r = decode(bad);
+  REQUIRE(!r);
+  REQUIRE(r.error().kind == decode_failure::malformed);
+  const message reply = make_error_reply(r.error().header, rcode::formerr);
+  CHECK(reply.header.id == 0x1234);
+  CHECK(reply.header.qr);
+  CHECK(reply.header.rd);
+  CHECK(reply.questions.empty());
+  CHECK(!reply.edns);
+  const auto wire = encode(reply);
+  CHECK(wire == dns_test::wire({0x12, 0x34, 0x81, 0x01, 0, 0, 0, 0, 0, 0, 0, 0}));
+  CHECK_THROWS_AS(make_error_reply(r.error().header, rcode::badvers), std::invalid_argument);
+}

@@ -25,13 +25,19 @@ message make_query(std::uint16_t id, const name& qname, rr_type qtype, const que
   return m;
 }
 
-message make_error_reply(const message& query, rcode code, std::uint16_t edns_size) {
+message make_error_reply(const header& query_header, rcode code) {
   message m;
-  m.header.id = query.header.id;
+  m.header.id = query_header.id;
   m.header.qr = true;
-  m.header.opcode = query.header.opcode;
-  m.header.rd = query.header.rd;
-  m.header.cd = query.header.cd;
+  m.header.opcode = query_header.opcode;
+  m.header.rd = query_header.rd;
+  m.header.cd = query_header.cd;
+  m.set_rcode(code);  // throws for an extended RCODE (no EDNS)
+  return m;
+}
+
+message make_error_reply(const message& query, rcode code, std::uint16_t edns_size) {
+  message m = make_error_reply(query.header, rcode::noerror);
   m.questions = query.questions;
   if (query.edns) {
     edns e;

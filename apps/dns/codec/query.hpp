@@ -34,6 +34,12 @@ message make_query(std::uint16_t id, const name& qname, rr_type qtype, const que
 /// needs the query's EDNS: throws std::invalid_argument without it.
 message make_error_reply(const message& query, rcode code, std::uint16_t edns_size = default_edns_size);
 
+/// A reply to a query that did not decode past its header
+/// (decode_error::header, kind malformed): same ID, opcode, RD and CD, QR
+/// set, no question, no EDNS; `code` must fit the header's 4 bits
+/// (FORMERR, usually): throws std::invalid_argument otherwise.
+message make_error_reply(const header& query_header, rcode code);
+
 /// The largest UDP reply to `query`: 512 without EDNS, else the client's
 /// payload size between 512 and `our_max`.
 std::size_t udp_reply_limit(const message& query, std::size_t our_max = default_edns_size);
