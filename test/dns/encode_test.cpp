@@ -175,3 +175,27 @@ TEST_CASE("dns encode: messages that cannot be written are refused") {
   huge.answers.push_back(txt);
   CHECK_THROWS_AS(encode(huge), std::invalid_argument);
 }
+
+TEST_CASE("dns encode: a decoded message that no longer fits in 65535 bytes is truncated") {
+  // The question: 49 labels of 3 letters (197 bytes). Then 3000 SRV
+  // records whose targets are pointers to it (SRV targets are written in
+  // full by the encoder), owned in turn by the question's suffixes (so each
+  // record is an RRset of its own): 60 KB that would take 650 KB again.
+  bytes b = dns_test::header_bytes(1, 0x8000, 1, 3000, 0, 0);
+  for (int i = 0; i < 49; ++i) dns_test::append(b, dns_test::wire({3, "xyz"}));
+  dns_test::append(b, dns_test::wire({0, 0, 33, 0, 1}));
+  for (int i = 0; i < 3000; ++i) {
+    const int owner = 12 + 4 * (i % 49);
+    dns_test::append(b, dns_test::wire({0xc0, owner, 0, 33, 0, 1, 0, 0, 0, 60, 0, 8, 0, 1, 0, 2, 0, 3, 0xc0, 12}));
+  }
+  REQUIRE(b.size() < max_message_size);
+  const message m = decoded(b);
+  REQUIRE(m.answers.size() == 3000);
+  const bytes again = encode(m);
+  CHECK(again.size() <= max_message_size);
+  const message back = decoded(again);
+  CHECK(back.header.tc);
+  CHECK(back.questions == m.questions);
+  CHECK(back.answers.size() == (max_message_size - 12 - 201) / (2 + 10 + 6 + 197));
+  for (std::size_t i = 0; i < back.answers.size(); ++i) CHECK(back.answers[i] == m.answers[i]);
+}
