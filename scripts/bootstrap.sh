@@ -15,7 +15,8 @@
 # mosquitto), python3 for the jobs benchmark and gnuplot for its plot; they
 # are never installed otherwise. --test adds the tools the
 # test suite runs when they are there (promtool, from Debian's prometheus
-# package, checks agora-node's /metrics); `run.sh test` (CI) passes it.
+# package, checks agora-node's /metrics; ldns is the DNS codec's test
+# oracle); `run.sh test` (CI) passes it.
 set -euo pipefail
 
 # Packages every build needs. Add new ones here, one per line.
@@ -38,6 +39,7 @@ PACKAGES=(
 # Opt-in (--test): tools the tests use (they skip, saying so, without them).
 TEST_PACKAGES=(
   prometheus
+  libldns-dev
 )
 
 # Opt-in (--bench): the cluster benchmark's baselines; the jobs benchmark's
