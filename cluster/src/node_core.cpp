@@ -774,7 +774,10 @@ void node_core::dial_due() {
   };
   {
     for (auto& [id, m] : members_) {
-      if (m.conn || m.at == member::state::up || m.at == member::state::left) continue;
+      // A member that left in order dials back when it starts again; nobody
+      // dials a client, so a client dials it back itself.
+      if (m.conn || m.at == member::state::up) continue;
+      if (m.at == member::state::left && config_.role == node_role::member) continue;
       if (m.address.empty() || m.next_dial > now || !handshake_allowed(m.address)) continue;
       m.conn = dial(m.address);
       if (m.backoff == clock::duration{}) m.backoff = config_.reconnect_min;

@@ -119,3 +119,28 @@ TEST_CASE("a client that leaves in order is withdrawn with shutdown") {
     CHECK(seen[id].changes.back() == "shutdown");
   }
 }
+
+TEST_CASE("a client links again to members that all left in order and came back") {
+  // Nobody dials a client: it dials members that left (SIGTERM) again
+  // itself, or its assertions would never reach them once they return.
+  sim::simulation s({.seed = 13});
+  std::map<std::uint64_t, tickets> seen;
+  for (std::uint64_t id = 1; id <= 2; ++id)
+    s.add_node(id, member(seen), [](cluster::node_config& c) {
+      c.seeds = {sim::simulation::address_of(c.id == 1 ? 2 : 1)};
+    });
+  int echoes = 0;
+  s.add_client(client_id, 1, client(echoes));
+  s.run_for(2s);
+  REQUIRE(echoes == 2);
+  s.stop(1);
+  s.stop(2);
+  s.run_for(1s);
+  CHECK(echoes == 0);
+  s.restart(1);
+  s.restart(2);
+  s.run_for(8s);
+  CHECK(echoes == 2);
+  CHECK(seen[1].present.count(7) == 1);
+  CHECK(seen[2].present.count(7) == 1);
+}
