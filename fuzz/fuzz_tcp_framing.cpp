@@ -8,7 +8,7 @@
 //  - every message respects MAX (lines hold no '\n'; raw chunks are not
 //    empty);
 //  - the decoder never holds more than its bound between reads: nothing
-//    for raw, MAX + 1 bytes for lines, MAX + 3 for frames;
+//    for raw, MAX + 1 bytes for lines, MAX + 3 for frames, MAX + 1 for frames16;
 //  - messages encoded again decode to the same messages.
 #include <cstddef>
 #include <cstdint>
@@ -47,6 +47,8 @@ std::size_t bound(const framing& f) {
       return f.max + 1;
     case framing_kind::frames:
       return f.max + 3;
+    case framing_kind::frames16:
+      return f.max + 1;
   }
   return 0;
 }
@@ -99,7 +101,7 @@ outcome decode(const framing& f, std::string_view stream, std::uint32_t seed) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 4) return 0;
-  const framing f{static_cast<framing_kind>(data[0] % 3),
+  const framing f{static_cast<framing_kind>(data[0] % 4),
                   1 + ((std::size_t{data[1]} << 8 | data[2]) % 300)};
   const std::uint32_t seed = data[3] | 1u << 8;  // never 0: pieces
   const std::string_view stream(reinterpret_cast<const char*>(data) + 4, size - 4);

@@ -18,8 +18,15 @@ constexpr std::string_view kind_label(framing_kind k) noexcept {
       return "lines";
     case framing_kind::frames:
       return "frames";
+    case framing_kind::frames16:
+      return "frames16";
   }
   return "raw";
+}
+
+/// The length prefix of a framing with one, in bytes.
+constexpr std::size_t prefix_size(framing_kind k) noexcept {
+  return k == framing_kind::frames16 ? 2 : 4;
 }
 
 /// A buffer that held this much and is empty again is given back.
@@ -31,7 +38,9 @@ std::optional<framing> read_framing(const term& t) {
   if (!t.is_record() || t.size() != 1 || !t[0].is_int()) return std::nullopt;
   const std::int64_t max = t[0].as_int();
   if (max < 1 || static_cast<std::uint64_t>(max) > max_framing_limit) return std::nullopt;
-  for (framing_kind k : {framing_kind::raw, framing_kind::lines, framing_kind::frames})
+  if (t.label() == kind_label(framing_kind::frames16) && max > 0xffff) return std::nullopt;
+  for (framing_kind k :
+       {framing_kind::raw, framing_kind::lines, framing_kind::frames, framing_kind::frames16})
     if (t.label() == kind_label(k)) return framing{k, static_cast<std::size_t>(max)};
   return std::nullopt;
 }
@@ -41,7 +50,14 @@ term framing_term(const framing& f) {
 }
 
 bool encodable(const framing& f, std::size_t size) noexcept {
-  return f.kind != framing_kind::frames || size <= 0xffffffffu;
+  switch (f.kind) {
+    case framing_kind::frames:
+      return size <= 0xffffffffu;
+    case framing_kind::frames16:
+      return size <= 0xffffu;
+    default:
+      return true;
+  }
 }
 
 wire_parts wire_parts_for(const framing& f, std::size_t size) noexcept {
@@ -59,6 +75,13 @@ wire_parts wire_parts_for(const framing& f, std::size_t size) noexcept {
       p.prefix[2] = static_cast<char>((n >> 8) & 0xff);
       p.prefix[3] = static_cast<char>(n & 0xff);
       p.prefix_size = 4;
+      break;
+    }
+    case framing_kind::frames16: {
+      const auto n = static_cast<std::uint16_t>(size);
+      p.prefix[0] = static_cast<char>((n >> 8) & 0xff);
+      p.prefix[1] = static_cast<char>(n & 0xff);
+      p.prefix_size = 2;
       break;
     }
   }
@@ -164,25 +187,27 @@ decoder::status decoder::next(std::string_view& out) {
       return status::message;
     }
 
-    case framing_kind::frames: {
-      if (held < 4) {
+    case framing_kind::frames:
+    case framing_kind::frames16: {
+      const std::size_t prefix = prefix_size(framing_.kind);
+      if (held < prefix) {
         if (!finished_) return status::need_more;
         truncated_ += held;
         consume(held);
         return status::end;
       }
       const auto* h = reinterpret_cast<const unsigned char*>(base);
-      const std::uint64_t len = (std::uint64_t{h[0]} << 24) | (std::uint64_t{h[1]} << 16) |
-                                (std::uint64_t{h[2]} << 8) | std::uint64_t{h[3]};
+      std::uint64_t len = 0;
+      for (std::size_t i = 0; i < prefix; ++i) len = (len << 8) | h[i];
       if (len > max) return fail(fmt::format("frame of {} bytes, over {}", len, max));
-      if (held - 4 < len) {
+      if (held - prefix < len) {
         if (!finished_) return status::need_more;
         truncated_ += held;
         consume(held);
         return status::end;
       }
-      out = {base + 4, static_cast<std::size_t>(len)};
-      consume(4 + static_cast<std::size_t>(len));
+      out = {base + prefix, static_cast<std::size_t>(len)};
+      consume(prefix + static_cast<std::size_t>(len));
       return status::message;
     }
   }

@@ -21,6 +21,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <unordered_map>
@@ -76,12 +77,17 @@ struct io_socket {
 };
 
 struct io_core {
-  io_core(io_port& p, actor_id d, std::size_t max_pending)
-      : port(p), driver(d), strand(asio::make_strand(p.io())), max_pending_bytes(max_pending) {}
+  io_core(io_port& p, actor_id d, std::size_t max_pending, std::size_t receive_buffer)
+      : port(p),
+        driver(d),
+        strand(asio::make_strand(p.io())),
+        max_pending_bytes(max_pending),
+        receive_buffer_bytes(receive_buffer) {}
   io_port& port;
   actor_id driver;
   strand_type strand;
   std::size_t max_pending_bytes;
+  std::size_t receive_buffer_bytes;  // SO_RCVBUF; 0: the system's default
   std::unordered_map<std::int64_t, std::shared_ptr<io_socket>> sockets;  // strand only
   counters count;
 };
@@ -172,6 +178,13 @@ void post_open(const std::shared_ptr<io_core>& core, term bind, std::int64_t gen
     auto s = std::make_shared<io_socket>(core->strand, bind, gen, max);
     error_code ec;
     s->sock.open(local.protocol(), ec);
+    if (!ec && core->receive_buffer_bytes > 0) {
+      // A request: the kernel caps it at net.core.rmem_max, which is fine.
+      error_code ignored;
+      s->sock.set_option(asio::socket_base::receive_buffer_size(
+                             static_cast<int>(std::min<std::size_t>(core->receive_buffer_bytes, 1u << 30))),
+                         ignored);
+    }
     if (!ec) s->sock.bind(local, ec);
     proto::endpoint bound;
     if (!ec) bound = s->sock.local_endpoint(ec);
@@ -261,7 +274,7 @@ struct binding {
 
 struct driver_core {
   driver_core(io_port& port, actor_id driver, std::shared_ptr<const driver_options> opts)
-      : io(std::make_shared<io_core>(port, driver, opts->max_pending_bytes)),
+      : io(std::make_shared<io_core>(port, driver, opts->max_pending_bytes, opts->receive_buffer_bytes)),
         options(std::move(opts)),
         log(options->name, options->log, port) {}
 
@@ -274,10 +287,12 @@ struct driver_core {
 
 using dturn = turn<driver_state<driver_core, driver_options>>;
 
-/// The local endpoint of udp.bind(HOST, PORT, MAX), or what is wrong with it.
+/// The local endpoint of udp.bind(HOST, PORT, MAX) or udp.bind(HOST, PORT,
+/// MAX, TAG), or what is wrong with it.
 std::optional<proto::endpoint> parse_bind(const term& b, std::size_t& max, std::string& why) {
-  if (!b.is_record("udp.bind", 3) || !b[0].is_string() || !b[1].is_int() || !b[2].is_int()) {
-    why = "want udp.bind(HOST, PORT, MAX)";
+  if (!(b.is_record("udp.bind", 3) || b.is_record("udp.bind", 4)) || !b[0].is_string() ||
+      !b[1].is_int() || !b[2].is_int()) {
+    why = "want udp.bind(HOST, PORT, MAX) or udp.bind(HOST, PORT, MAX, TAG)";
     return std::nullopt;
   }
   error_code ec;

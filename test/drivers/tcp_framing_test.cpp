@@ -223,3 +223,30 @@ TEST_CASE("tcp framing: prepare/commit reads in place, memory is given back when
   d.prepare(1024);
   CHECK(d.capacity() < 300'000);
 }
+
+TEST_CASE("tcp framing: frames16, a 2-byte length as DNS over TCP has it") {
+  const framing f{framing_kind::frames16, 512};
+  CHECK(tcp::read_framing("frames16(65535)"_t) == framing{framing_kind::frames16, 65535});
+  CHECK_FALSE(tcp::read_framing("frames16(65536)"_t).has_value());
+  CHECK_FALSE(tcp::read_framing("frames16(0)"_t).has_value());
+  std::string wire;
+  tcp::encode(f, "abc", wire);
+  tcp::encode(f, "", wire);
+  CHECK(wire == std::string("\0\3abc\0\0", 7));
+  CHECK(tcp::encodable(f, 0xffff));
+  CHECK_FALSE(tcp::encodable(f, 0x10000));
+  const std::string payload(300, 'x');
+  std::string stream;
+  tcp::encode(f, payload, stream);
+  tcp::encode(f, "q", stream);
+  for (std::size_t piece = 1; piece <= 7; ++piece) {
+    auto o = decode(f, stream, piece);
+    CHECK(o.messages == strings{payload, "q"});
+    CHECK(o.last == decoder::status::end);
+  }
+  decoder d(framing{framing_kind::frames16, 5});
+  std::string_view m;
+  d.feed(std::string("\0\6", 2));
+  CHECK(d.next(m) == decoder::status::too_long);
+  CHECK(d.error() == "frame of 6 bytes, over 5");
+}

@@ -8,7 +8,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -395,7 +401,7 @@ TEST_CASE("udp: bad messages and binds are reported, and the driver carries on")
   f.v.run();
   const std::vector<std::string> whys = {"HOST must be an IP address literal", "PORT must be in [0, 65535]",
                                          "MAX must be in [1, 65507]", "MAX must be in [1, 65507]",
-                                         "want udp.bind(HOST, PORT, MAX)"};
+                                         "want udp.bind(HOST, PORT, MAX) or udp.bind(HOST, PORT, MAX, TAG)"};
   for (std::size_t i = 0; i < bad.size(); ++i) CHECK(bad[i].failed == whys[i]);
   REQUIRE(f.log.size() == 11);
   CHECK(f.log[6].find("agora.udp: cannot bind udp.bind(\"localhost\", 0, 100): ") == 0);
@@ -644,4 +650,69 @@ TEST_CASE("udp: under agora::ground with two I/O threads, ping-pong between two 
   watchdog.join();
   CHECK(code == 0);
   CHECK(pongs == 1000);
+}
+
+namespace {
+
+/// SO_RCVBUF of this process's UDP socket bound to 127.0.0.1:port (found
+/// among its descriptors), or -1.
+int receive_buffer_of(std::uint16_t port) {
+  for (int fd = 0; fd < 4096; ++fd) {
+    sockaddr_in a{};
+    socklen_t len = sizeof a;
+    int type = 0;
+    socklen_t tlen = sizeof type;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0 || a.sin_family != AF_INET) continue;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_DGRAM) continue;
+    if (ntohs(a.sin_port) != port) continue;
+    int size = 0;
+    socklen_t slen = sizeof size;
+    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &slen) != 0) return -1;
+    return size;
+  }
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("udp: binds that differ only in TAG are sockets of their own") {
+  fixture f;
+  inbox a, b;
+  const term ba = udp::bind_tagged("127.0.0.1", 0, 1500, rec("query", 1));
+  const term bb = udp::bind_tagged("127.0.0.1", 0, 1500, rec("query", 2));
+  const auto pa = f.bound(a, ba, true);
+  const auto pb = f.bound(b, bb, true);
+  CHECK(pa != pb);
+  CHECK(f.stats().sockets == 2);
+  plain_socket client;
+  client.send("to b", pb);
+  REQUIRE(f.pump_until([&] { return b.datagrams.size() == 1; }));
+  CHECK(b.datagrams[0][0] == bb);
+  CHECK(a.datagrams.empty());
+}
+
+TEST_CASE("udp: receive_buffer_bytes sets SO_RCVBUF on the driver's sockets") {
+  const int rmem_max = [] {
+    std::FILE* f = std::fopen("/proc/sys/net/core/rmem_max", "r");
+    int v = 0;
+    if (f) {
+      if (std::fscanf(f, "%d", &v) != 1) v = 0;
+      std::fclose(f);
+    }
+    return v;
+  }();
+  fixture plain;
+  inbox a;
+  const int before = receive_buffer_of(plain.bound(a, udp::bind_on("127.0.0.1", 0, 1500)));
+  REQUIRE(before > 0);
+  fixture f(udp::driver_options{.receive_buffer_bytes = 4u << 20});
+  inbox b;
+  const int after = receive_buffer_of(f.bound(b, udp::bind_on("127.0.0.1", 0, 1500)));
+  // Linux doubles what it is asked for (bookkeeping), capped by rmem_max.
+  const int expected = 2 * std::min(4 << 20, rmem_max);
+  if (rmem_max * 2 <= before) {
+    MESSAGE("skipped: net.core.rmem_max (" << rmem_max << ") is no larger than the default buffer");
+    return;
+  }
+  CHECK(after == expected);
 }

@@ -199,3 +199,41 @@ TEST_CASE("ground: its VM runs on the I/O thread, nested VMs, taps and handles r
   REQUIRE(!tapped.empty());
   CHECK(tapped.back().topic == rec("done", 999));
 }
+
+TEST_CASE("ground: with nested_on_io_thread, nested VMs run on the I/O thread, semantics unchanged") {
+  ground g({.nested_on_io_thread = true, .handle_signals = false});
+  std::thread::id vm_thread;
+  std::atomic<int> off_thread{0};
+  std::vector<std::int64_t> done;
+  std::string crash;
+
+  actor<> worker{{}, "worker"};
+  worker.on_start([&](turn<>& t) {
+    t.at_ground().subscribe("job($n)"_t, {.on_message = [&](turn<>& t, const message& m) {
+                         if (std::this_thread::get_id() != vm_thread) ++off_thread;
+                         if (m["n"].as_int() < 0) throw std::runtime_error("bad job");
+                         t.at_ground().send(rec("done", m["n"]));
+                       }});
+  });
+  // Two levels deep, to see nesting within nesting stay on the thread too.
+  g.spawn(nested_vm("outer", {nested_vm("jobs", {worker})}));
+
+  actor<> root{{}, "root"};
+  root.on_start([&](turn<>&) { vm_thread = std::this_thread::get_id(); });
+  root.publish("job(_)"_t, {.on_presence =
+                                [](turn<>& t, const presence&) {
+                                  for (int i = 0; i < 1000; ++i) t.send(rec("job", i));
+                                  t.send(rec("job", -1));
+                                },
+                            .on_absence = [&](turn<>& t, const absence& a) {
+                              crash = a.why.to_string();
+                              t.quit();
+                            }});
+  root.on_message("done($n)"_t, [&](turn<>&, const message& m) { done.push_back(m["n"].as_int()); });
+  CHECK(g.run(root) == 0);
+
+  CHECK(off_thread == 0);
+  REQUIRE(done.size() == 1000);
+  for (std::size_t i = 0; i < done.size(); ++i) CHECK(done[i] == static_cast<std::int64_t>(i));
+  CHECK(crash == R"(crashed("bad job", vm("ground/outer/jobs"), actor(0)))");
+}

@@ -272,7 +272,7 @@ int ground::run(actor_spec root) {
         [&m, drivers = std::move(m.early), root = std::move(root)](vm& v) mutable {
           m.setup(v, std::move(drivers), std::move(root));
         },
-        m.upper);
+        m.upper, m.config.nested_on_io_thread);
     m.handle = h;
   }
   m.open_posts(h);

@@ -281,12 +281,13 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
   using schedule_fn = std::function<void(std::function<void()>)>;
 
   hosted_vm(caf::actor_system& sys, std::shared_ptr<runtime_shared> shared, std::string name,
-            schedule_fn schedule, std::shared_ptr<upper_level> upper)
+            schedule_fn schedule, std::shared_ptr<upper_level> upper, bool nested_here)
       : system_(sys),
         shared_(std::move(shared)),
         name_(std::move(name)),
         schedule_(std::move(schedule)),
-        upper_(std::move(upper)) {}
+        upper_(std::move(upper)),
+        nested_here_(nested_here) {}
 
   /// Creates the VM and its bridge, then runs `setup` in the VM first.
   void start(std::function<void(agora::vm&)> setup) {
@@ -294,9 +295,17 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
     // null argument tuple for an actor spawned without arguments.
     bridge_ = system_.spawn(bridge, std::weak_ptr<hosted_vm>(shared_from_this()));
     run_soon([setup = std::move(setup)](hosted_vm& h) {
-      h.machine_ = vm_access::wrap(std::make_unique<vm_core>(h.name_, &h));
-      if (h.shared_->trace) vm_access::core(*h.machine_).set_trace(h.shared_->trace);
-      vm_access::core(*h.machine_).set_log(h.shared_->log);
+      if (h.nested_here_) {
+        // One deterministic tree, as agora::vm runs it: its nested VMs are
+        // stepped by run_slice with the root, on this executor.
+        h.machine_ = std::make_unique<agora::vm>(h.name_);
+        if (h.shared_->trace) h.machine_->trace(h.shared_->trace);
+        h.machine_->log(h.shared_->log);
+      } else {
+        h.machine_ = vm_access::wrap(std::make_unique<vm_core>(h.name_, &h));
+        if (h.shared_->trace) vm_access::core(*h.machine_).set_trace(h.shared_->trace);
+        vm_access::core(*h.machine_).set_log(h.shared_->log);
+      }
       if (h.upper_) h.start_upper();
       try {
         if (setup) setup(*h.machine_);
@@ -440,6 +449,7 @@ class hosted_vm final : public std::enable_shared_from_this<hosted_vm>, public v
   bool from_upper_posted_ = false;
   caf::actor bridge_;
   std::unique_ptr<agora::vm> machine_;
+  const bool nested_here_;  // nested VMs run in machine_'s tree, not as CAF actors
   bool continuation_pending_ = false;
   bool stopped_ = false;
 };
@@ -509,10 +519,10 @@ vm_handle runtime::spawn_vm(std::string name, std::function<void(vm&)> setup) {
 vm_handle runtime::spawn_hosted_vm(std::string name,
                                    std::function<void(std::function<void()>)> schedule,
                                    std::function<void(vm&)> setup,
-                                   std::shared_ptr<upper_level> upper) {
+                                   std::shared_ptr<upper_level> upper, bool nested_here) {
   impl_->shared->vm_started();
   auto h = std::make_shared<detail::hosted_vm>(impl_->system, impl_->shared, name,
-                                               std::move(schedule), std::move(upper));
+                                               std::move(schedule), std::move(upper), nested_here);
   h->start(std::move(setup));
   return vm_handle(std::make_shared<detail::vm_handle_impl>(
       detail::vm_handle_impl{nullptr, std::move(h), std::move(name)}));

@@ -42,6 +42,13 @@ namespace agora {
 struct ground_config {
   std::string name = "ground";
   std::size_t threads = 0;     // CAF scheduler threads for nested VMs; 0: one per core
+  /// Nested VMs run on the I/O thread with the ground VM, one tree stepped
+  /// together, instead of as CAF actors in parallel: no thread hop between
+  /// levels. For a process whose work is mostly I/O and short turns (a DNS
+  /// proxy: one thread, like unbound's or dnsmasq's), where the hops would
+  /// cost more than the parallelism gives. A nested VM whose turn blocks
+  /// then holds the I/O as the ground VM's would.
+  bool nested_on_io_thread = false;
   std::size_t io_threads = 1;  // threads running the io_context (and the ground VM, on a strand)
   /// An I/O thread with nothing to do polls this long before it sleeps, so
   /// that a quick answer (a reply over a cluster link, a TCP peer's next

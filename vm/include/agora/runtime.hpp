@@ -120,9 +120,12 @@ class runtime {
   /// thread this way. The VM's nested VMs run as CAF actors, as usual.
   /// With `upper`, that level stands above the VM (agora/upper_level.hpp);
   /// it runs on the same executor, and is stopped when the VM has stopped.
+  /// With `nested_here`, the VM's nested VMs run on that executor too, as
+  /// one deterministic tree (as agora::vm runs them): no thread hop between
+  /// levels, and no parallelism either.
   vm_handle spawn_hosted_vm(std::string name, std::function<void(std::function<void()>)> schedule,
                             std::function<void(vm&)> setup,
-                            std::shared_ptr<upper_level> upper = nullptr);
+                            std::shared_ptr<upper_level> upper = nullptr, bool nested_here = false);
   /// Blocks until every VM of this runtime, nested ones included, has stopped.
   void wait();
   /// The same with a time limit; false if some VM is still running.

@@ -80,10 +80,12 @@ actor_spec driver(io_port& port, driver_options options = {});
 // ---- terms --------------------------------------------------------------------
 
 /// Framings: chunks of at most `max` bytes, lines of at most `max` bytes,
-/// length-prefixed frames of at most `max` bytes.
+/// frames of at most `max` bytes with a 4-byte length prefix.
 inline term raw(std::size_t max) { return rec("raw", static_cast<std::int64_t>(max)); }
 inline term lines(std::size_t max) { return rec("lines", static_cast<std::int64_t>(max)); }
 inline term frames(std::size_t max) { return rec("frames", static_cast<std::int64_t>(max)); }
+/// Frames with a 2-byte length (DNS over TCP), max ≤ 65535.
+inline term frames16(std::size_t max) { return rec("frames16", static_cast<std::int64_t>(max)); }
 
 /// tcp.listen(HOST, PORT, FRAMING): a local address to listen on (PORT 0:
 /// the kernel picks one; see listener()).

@@ -10,6 +10,8 @@
 //   frames(MAX)  a 4-byte big-endian length, then that many bytes; a length
 //                over MAX is an error as soon as the header is in; a partial
 //                frame at the end of the stream is dropped (truncated())
+//   frames16(MAX) the same with a 2-byte length, MAX ≤ 65535: DNS over TCP
+//                (RFC 1035 §4.2.2, RFC 7766)
 //
 // The decoder buffers at most what it was fed and has not handed out; for
 // lines that is at most MAX + 1 bytes plus one read, for frames MAX + 4
@@ -28,7 +30,7 @@
 
 namespace agora::tcp {
 
-enum class framing_kind : std::uint8_t { raw, lines, frames };
+enum class framing_kind : std::uint8_t { raw, lines, frames, frames16 };
 
 struct framing {
   framing_kind kind = framing_kind::raw;
@@ -39,8 +41,8 @@ struct framing {
 /// Largest MAX accepted in a framing term: 1 GiB.
 inline constexpr std::size_t max_framing_limit = std::size_t{1} << 30;
 
-/// raw(MAX), lines(MAX) or frames(MAX) with 1 ≤ MAX ≤ max_framing_limit;
-/// nullopt for anything else.
+/// raw(MAX), lines(MAX) or frames(MAX) with 1 ≤ MAX ≤ max_framing_limit,
+/// or frames16(MAX) with 1 ≤ MAX ≤ 65535; nullopt for anything else.
 std::optional<framing> read_framing(const term& t);
 /// The term of a framing: lines(1024).
 term framing_term(const framing& f);

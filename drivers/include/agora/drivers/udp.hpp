@@ -4,6 +4,9 @@
 //   BIND = udp.bind(HOST, PORT, MAX)   HOST an IP literal ("127.0.0.1", "::",
 //                                      ...), PORT 0..65535 (0: ephemeral),
 //                                      MAX 1..65507 bytes, both directions
+//        | udp.bind(HOST, PORT, MAX, TAG)  the same; TAG, any term, makes it
+//                                      another socket (several sockets on
+//                                      ephemeral ports: one per DNS query)
 //   udp.datagram(BIND, PEER, BYTES)    driver → subscribers; PEER = peer(HOST, PORT)
 //   udp.truncated(BIND, PEER, N)       driver → subscribers, just before the
 //                                      datagram it concerns: N bytes came in,
@@ -60,6 +63,10 @@ struct driver_options {
   /// Bytes of datagrams accepted for sending but not yet handed to the
   /// kernel, per socket; a send beyond this is refused with udp.error.
   std::size_t max_pending_bytes = 1 << 20;
+  /// SO_RCVBUF asked for every socket (the kernel caps it at
+  /// net.core.rmem_max); 0 keeps the system's default. A server taking
+  /// bursts of datagrams wants a few MiB, or the kernel drops them.
+  std::size_t receive_buffer_bytes = 0;
   /// Receives one line per ignored message or failed bind; empty: the
   /// port's sink (io_port::log(): the ground's, stderr unless configured).
   log_sink log{};
@@ -74,6 +81,11 @@ actor_spec driver(io_port& port, driver_options options = {});
 /// udp.bind(HOST, PORT, MAX).
 inline term bind_on(std::string_view host, std::uint16_t port, std::size_t max = max_datagram) {
   return rec("udp.bind", term(host), static_cast<std::int64_t>(port), static_cast<std::int64_t>(max));
+}
+/// udp.bind(HOST, PORT, MAX, TAG): a socket of its own, told apart by TAG.
+inline term bind_tagged(std::string_view host, std::uint16_t port, std::size_t max, term tag) {
+  return rec("udp.bind", term(host), static_cast<std::int64_t>(port), static_cast<std::int64_t>(max),
+             std::move(tag));
 }
 /// peer(HOST, PORT).
 inline term peer(std::string_view host, std::uint16_t port) {
