@@ -200,7 +200,7 @@ std::optional<bytes> hostile_reply(const dns::message& query, upstream_mode mode
       r.edns.reset();  // so that the last record is a real one
       if (r.answers.empty() && r.authorities.empty()) r.answers.push_back(dns::make_a(qname, 300, upstream_www_a));
       bytes out = dns::encode(r, {.max_size = dns::max_message_size, .compress = true});
-      out.resize(out.size() - 2);  // the counts still promise the whole record
+      out.erase(out.end() - 2, out.end());  // the counts still promise the whole record
       return out;
     }
     case upstream_mode::poison_additional:

@@ -55,7 +55,8 @@ class hostile_upstream {
   std::size_t tcp_queries() const;
   /// Queries for `qname` (any case, either transport).
   std::size_t queries_for(const agora::dns::name& qname) const;
-  /// Datagrams and TCP messages that did not decode (not answered).
+  /// Datagrams and TCP messages that did not decode, or were responses
+  /// (QR set): not answered, not in seen().
   std::size_t undecodable() const;
   /// Forgets the queries seen so far (not the mode).
   void forget();

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -19,6 +20,27 @@ void write_file(const std::filesystem::path& path, const std::string& text) {
   std::ofstream out(path);
   out << text;
   if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+/// The processes `pid` forked, and theirs (NSD forks twice: its xfrd and
+/// a main that forks the server processes), at most 64.
+std::vector<pid_t> descendants_of(pid_t pid) {
+  std::vector<pid_t> out{pid};
+  for (std::size_t i = 0; i < out.size() && out.size() < 64; ++i) {
+    std::ifstream in("/proc/" + std::to_string(out[i]) + "/task/" + std::to_string(out[i]) + "/children");
+    for (pid_t child; out.size() < 64 && in >> child;) out.push_back(child);
+  }
+  out.erase(out.begin());
+  return out;
+}
+
+/// True once `pid` has exited (gone, or a zombie waiting for init).
+bool has_exited(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto paren = text.rfind(')');
+  if (paren == std::string::npos || paren + 2 >= text.size()) return true;
+  return text[paren + 2] == 'Z' || text[paren + 2] == 'X';
 }
 
 }  // namespace
@@ -56,9 +78,17 @@ std::string nsd_server::log() const {
 
 std::optional<int> nsd_server::stop() {
   if (!process_) return std::nullopt;
+  const std::vector<pid_t> helpers = process_->pid() > 0 ? descendants_of(process_->pid()) : std::vector<pid_t>{};
   process_->signal(SIGTERM);
   auto code = process_->wait_exit(std::chrono::seconds(3));
   process_.reset();  // SIGKILL and reap if it still runs
+  // NSD's first process exits without waiting for the server process,
+  // which may answer a moment longer: wait for it too (its zombie is
+  // init's).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  for (const pid_t h : helpers)
+    while (!has_exited(h) && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
   return code;
 }
 
