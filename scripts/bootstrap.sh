@@ -16,7 +16,8 @@
 # are never installed otherwise. --test adds the tools the
 # test suite runs when they are there (promtool, from Debian's prometheus
 # package, checks agora-node's /metrics; ldns is the DNS codec's test
-# oracle); `run.sh test` (CI) passes it.
+# oracle; nsd and dig serve and query zones in agora-dns's process tests);
+# `run.sh test` (CI) passes it.
 set -euo pipefail
 
 # Packages every build needs. Add new ones here, one per line.
@@ -40,6 +41,8 @@ PACKAGES=(
 TEST_PACKAGES=(
   prometheus
   libldns-dev
+  nsd
+  bind9-dnsutils
 )
 
 # Opt-in (--bench): the cluster benchmark's baselines; the jobs benchmark's

@@ -54,6 +54,7 @@ inline std::string find_program(std::string_view name) {
 struct spawn_options {
   bool pipe_stdin = false;       // else stdin is /dev/null
   bool stderr_to_stdout = false;  // else its stderr is ours
+  std::string stderr_file;        // if set, its stderr goes to this file (created or truncated)
   std::vector<std::string> env;  // NAME=VALUE, added to the environment (replacing NAME)
 };
 
@@ -64,7 +65,8 @@ class child_process {
 
   /// Starts argv[0] (a path, or a name looked up with find_program) with
   /// argv; its stdout on a pipe, its stderr shared with ours (or on the
-  /// same pipe: spawn_options::stderr_to_stdout). Throws if it cannot start.
+  /// same pipe: spawn_options::stderr_to_stdout, or in a file:
+  /// spawn_options::stderr_file). Throws if it cannot start.
   explicit child_process(std::vector<std::string> argv, spawn_options opt = {}) {
     if (argv.empty()) throw std::invalid_argument("child_process: no program");
     const std::string path = find_program(argv[0]);
@@ -81,6 +83,8 @@ class child_process {
     else posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, out[1], 1);
     if (opt.stderr_to_stdout) posix_spawn_file_actions_adddup2(&fa, out[1], 2);
+    else if (!opt.stderr_file.empty())
+      posix_spawn_file_actions_addopen(&fa, 2, opt.stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
     std::vector<std::string> env = with_overrides(opt.env);
     std::vector<char*> argv_p, env_p;
