@@ -286,3 +286,43 @@ TEST_CASE("scrub answer: a positive answer keeps no authority and no additional 
   CHECK(s.glue.empty());
   CHECK(s.dropped == 5);
 }
+
+TEST_CASE("scrub answer: qtype CNAME under a DNAME answers with the synthesized CNAME, and stays so") {
+  const question q = ask("www.old.example.", rr_type::cname);
+  message reply = reply_to(q);
+  reply.answers = {dname_rr("old.example.", "new.example.")};
+  const scrubbed_reply s = scrub(q, reply, dn("example."));
+  CHECK(s.kind == reply_kind::answer);
+  CHECK(s.final_name == dn("www.old.example."));
+  CHECK(s.reply.answers == std::vector{reply.answers[0], cname_rr("www.old.example.", "www.new.example.")});
+  const scrubbed_reply again = scrub(q, s.reply, dn("example."));
+  CHECK(again.reply == s.reply);
+  CHECK(again.kind == reply_kind::answer);
+}
+
+TEST_CASE("scrub answer: qtype ANY at a CNAME owner answers with the CNAME, not its target") {
+  const question q = ask("www.example.com.", rr_type::any);
+  message reply = reply_to(q);
+  reply.answers = {cname_rr("www.example.com.", "web.example.com."), a_rr("web.example.com.", {192, 0, 2, 1})};
+  const scrubbed_reply s = scrub(q, reply, dn("."));
+  CHECK(s.kind == reply_kind::answer);
+  CHECK(s.final_name == dn("www.example.com."));
+  CHECK(s.reply.answers == std::vector{reply.answers[0]});
+}
+
+TEST_CASE("scrub answer: RRSIG next to a CNAME is no contradiction (RFC 4035)") {
+  const question q = ask("www.example.com.", rr_type::rrsig);
+  message reply = reply_to(q);
+  const resource_record sig{dn("www.example.com."), rr_type::rrsig, rr_class::in, 300, {std::byte{1}, std::byte{2}}};
+  reply.answers = {cname_rr("www.example.com.", "web.example.com."), sig};
+  const scrubbed_reply s = scrub(q, reply, dn("."));
+  CHECK(s.kind == reply_kind::answer);
+  CHECK(s.reply.answers == std::vector{sig});
+  // Asked for A, the RRSIG is dropped and the CNAME followed.
+  const question qa = ask("www.example.com.");
+  message reply_a = reply_to(qa);
+  reply_a.answers = {sig, cname_rr("www.example.com.", "web.example.com."), a_rr("web.example.com.", {192, 0, 2, 1})};
+  const scrubbed_reply sa = scrub(qa, reply_a, dn("."));
+  CHECK(sa.kind == reply_kind::answer);
+  CHECK(owners(sa.reply.answers) == strings{"www.example.com.", "web.example.com."});
+}

@@ -12,8 +12,18 @@ namespace agora::dns {
 
 namespace {
 
+// Records that answer `qtype` at a name, CNAMEs aside: those are always
+// taken through the CNAME/DNAME step (so that a DNAME's synthesized CNAME
+// and one the upstream sent are treated alike).
 bool answers_qtype(rr_type qtype, rr_type type) {
-  return type == qtype || (qtype == rr_type::any && type != rr_type::opt);
+  if (type == rr_type::cname || type == rr_type::opt) return false;
+  return type == qtype || qtype == rr_type::any;
+}
+
+// DNSSEC's records may sit next to a CNAME (RFC 4034 §3, RFC 4035 §2.5);
+// nothing else may (RFC 1034 §3.6.2, RFC 2181 §10.1).
+bool may_sit_with_cname(rr_type type) {
+  return type == rr_type::rrsig || type == rr_type::nsec || type == static_cast<rr_type>(50);  // NSEC3
 }
 
 // The one DNAME that redirects `current`, with the name it makes.
@@ -76,10 +86,14 @@ answer_chain follow_answer_chain(const question& q, std::span<const resource_rec
       else if (r.type == rr_type::cname)
         cnames.push_back(&r);
     }
+    if (!matching.empty() && !cnames.empty()) {
+      for (const resource_record* r : matching)
+        if (!may_sit_with_cname(r->type))
+          return finish(chain_end::contradiction,
+                        fmt::format("{} has a CNAME and {} records", current.to_text(), to_string(r->type)));
+      if (q.qtype == rr_type::any) matching.clear();  // ANY: the CNAME is the answer
+    }
     if (!matching.empty()) {
-      if (!cnames.empty())  // RFC 1034 §3.6.2: a CNAME owner has no other data
-        return finish(chain_end::contradiction,
-                      fmt::format("{} has a CNAME and {} records", current.to_text(), to_string(q.qtype)));
       for (const resource_record* r : matching) kept.add(*r);
       return finish(chain_end::records);
     }
@@ -123,8 +137,8 @@ answer_chain follow_answer_chain(const question& q, std::span<const resource_rec
     } else {
       return finish(chain_end::no_records);
     }
-    // Asked for the CNAME itself: a DNAME's synthesized one is the answer.
-    if (q.qtype == rr_type::cname) return finish(chain_end::records);
+    // Asked for the CNAME itself (or ANY): it is the answer, sent or synthesized.
+    if (q.qtype == rr_type::cname || q.qtype == rr_type::any) return finish(chain_end::records);
 
     if (std::find(chain.names.begin(), chain.names.end(), next) != chain.names.end())
       return finish(chain_end::contradiction,
