@@ -187,10 +187,11 @@ TEST_CASE("scrub answer: two CNAMEs at one name are bad, the same one twice is n
   CHECK(s.kind == reply_kind::bad);
   CHECK(s.why == "www.example.com. has two CNAMEs: to a.example.com. and to b.example.com.");
 
-  reply.answers[1] = cname_rr("www.example.com.", "a.example.com.", 60);
+  reply.answers[1] = cname_rr("www.example.com.", "A.EXAMPLE.com.", 60);  // the same target, another case
   const scrubbed_reply twice = scrub(q, reply, dn("."));
   CHECK(twice.kind == reply_kind::answer);
   CHECK(owners(twice.reply.answers) == strings{"www.example.com.", "a.example.com."});
+  CHECK(twice.reply.answers[0] == reply.answers[0]);  // the first of the two
 }
 
 TEST_CASE("scrub answer: a CNAME next to records of qtype is bad") {
@@ -325,4 +326,29 @@ TEST_CASE("scrub answer: RRSIG next to a CNAME is no contradiction (RFC 4035)") 
   const scrubbed_reply sa = scrub(qa, reply_a, dn("."));
   CHECK(sa.kind == reply_kind::answer);
   CHECK(owners(sa.reply.answers) == strings{"www.example.com.", "web.example.com."});
+}
+
+TEST_CASE("scrub answer: a reply as decoded from the wire (the codec's CNAME answer)") {
+  const message reply = decoded(www_answer());
+  const question q = reply.questions.at(0);
+  const scrubbed_reply s = scrub(q, reply, dn("example.com."));
+  CHECK(s.kind == reply_kind::answer);
+  CHECK(texts(s.chain) == strings{"www.example.com.", "web.example.com."});
+  CHECK(s.reply.answers == reply.answers);
+  CHECK(s.reply.edns == reply.edns);
+}
+
+TEST_CASE("scrub answer: thousands of poisoned records around a chain are dropped") {
+  const question q = ask("c0.example.");
+  message reply = reply_to(q);
+  for (int i = 0; i < 3000; ++i)
+    reply.answers.push_back(cname_rr("p" + std::to_string(i) + ".example.", "c0.example."));
+  for (int i = 0; i < 16; ++i)
+    reply.answers.push_back(cname_rr("c" + std::to_string(i) + ".example.", "c" + std::to_string(i + 1) + ".example."));
+  reply.answers.push_back(a_rr("c16.example.", {192, 0, 2, 1}));
+  for (int i = 0; i < 3000; ++i) reply.additionals.push_back(a_rr("c16.example.", {6, 6, 6, 6}));
+  const scrubbed_reply s = scrub(q, reply, dn("."));
+  CHECK(s.kind == reply_kind::answer);
+  CHECK(s.reply.answers.size() == 17);
+  CHECK(s.dropped == 6000);
 }

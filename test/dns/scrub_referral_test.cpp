@@ -151,7 +151,8 @@ TEST_CASE("scrub referral: after a chain, NS records are not a referral (kind cn
 TEST_CASE("scrub referral: NS records with the same server twice keep it once") {
   const question q = ask("www.example.com.");
   message reply = reply_to(q, rcode::noerror, false);
-  reply.authorities = {ns_rr("example.com.", "ns1.example.com."), ns_rr("EXAMPLE.com.", "ns1.example.com.", 5)};
+  reply.authorities = {ns_rr("example.com.", "ns1.example.com."), ns_rr("EXAMPLE.com.", "ns1.example.com.", 5),
+                       ns_rr("example.com.", "NS1.example.com.")};
   const scrubbed_reply s = scrub(q, reply, dn("com."));
   CHECK(s.kind == reply_kind::referral);
   CHECK(texts(s.referral_servers) == strings{"ns1.example.com."});

@@ -44,7 +44,7 @@ std::optional<dname_step> find_dname(const question& q, std::span<const resource
     const std::optional<name> to = r.target_name();
     if (!to) continue;  // rdata that does not hold a name: not a DNAME we can use
     if (found) {
-      if (found->dname->owner == r.owner && found->dname->rdata == r.rdata) continue;  // a duplicate
+      if (found->dname->owner == r.owner && *found->dname->target_name() == *to) continue;  // the same, any case
       why = fmt::format("two DNAMEs above {}: at {} and {}", current.to_text(), found->dname->owner.to_text(),
                         r.owner.to_text());
       return std::nullopt;
@@ -103,7 +103,7 @@ answer_chain follow_answer_chain(const question& q, std::span<const resource_rec
     for (const resource_record* r : cnames) {
       const std::optional<name> to = r->target_name();
       if (!to) continue;
-      if (cname && cname->rdata == r->rdata) continue;  // the same CNAME twice
+      if (cname && *cname_target == *to) continue;  // the same CNAME twice (any case): the first is kept
       if (cname)  // RFC 2181 §10.1: one CNAME per name
         return finish(chain_end::contradiction,
                       fmt::format("{} has two CNAMEs: to {} and to {}", current.to_text(),

@@ -1,5 +1,7 @@
 #include "resolve/scrub.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "resolve/answer_chain.hpp"
@@ -47,8 +49,12 @@ void keep_referral(scrubbed_reply& s, const message& reply, const delegation& d,
   s.referral_zone = d.zone;
   record_list ns;
   for (const resource_record* r : d.ns) {
-    if (!ns.add(*r)) continue;
-    s.referral_servers.push_back(*r->target_name());  // find_delegation took only NS with a name
+    const name server = *r->target_name();  // find_delegation took only NS with a name
+    // Each server once, whatever the case of its name (rdata compares byte for byte).
+    if (std::find(s.referral_servers.begin(), s.referral_servers.end(), server) != s.referral_servers.end())
+      continue;
+    ns.add(*r);
+    s.referral_servers.push_back(server);
   }
   s.reply.authorities = std::move(ns).take();
   record_list glue;
