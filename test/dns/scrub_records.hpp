@@ -14,7 +14,12 @@
 #include "dns_bytes.hpp"
 #include "resolve/scrub.hpp"
 
-namespace dns_test {
+namespace scrub_test {
+
+using dns_test::dn;
+using dns_test::decoded;
+using dns_test::www_answer;
+using dns_test::www_query;
 
 using namespace agora::dns;
 
@@ -65,7 +70,7 @@ inline std::vector<std::string> texts(const std::vector<name>& names) {
   return out;
 }
 
-}  // namespace dns_test
+}  // namespace scrub_test
 
 // Failure messages say "cname", not "1".
 template <>

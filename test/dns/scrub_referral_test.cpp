@@ -9,7 +9,7 @@
 #include "scrub_records.hpp"
 
 using namespace agora::dns;
-using namespace dns_test;
+using namespace scrub_test;
 
 using strings = std::vector<std::string>;
 
