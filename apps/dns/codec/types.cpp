@@ -41,6 +41,7 @@ std::string_view type_mnemonic(rr_type t) {
     case rr_type::dnskey: return "DNSKEY";
     case rr_type::svcb: return "SVCB";
     case rr_type::https: return "HTTPS";
+    case rr_type::ixfr: return "IXFR";
     case rr_type::axfr: return "AXFR";
     case rr_type::any: return "ANY";
   }

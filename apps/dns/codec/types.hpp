@@ -40,6 +40,7 @@ enum class rr_type : std::uint16_t {
   dnskey = 48,
   svcb = 64,
   https = 65,
+  ixfr = 251,
   axfr = 252,
   any = 255,
 };

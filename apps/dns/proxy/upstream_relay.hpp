@@ -1,0 +1,20 @@
+// upstream-relay: one per upstream server (the original's packet relay).
+// It watches the interest in dns.exchange(U, _, _, _) and starts a
+// network-query for each new one, unless U has max_outstanding queries in
+// flight already or is down: then the exchange fails at once
+// (failure(SERVFAIL, "...")) and the question handler moves on. It counts
+// its queries by their dns.nq(U, TOKEN) assertions (a crashed query stops
+// counting too), and takes U as down after down_after_timeouts timeouts in
+// a row, for down_for; it asserts dns.upstream(U, up | down("why")).
+#pragma once
+
+#include <memory>
+
+#include "agora/actor.hpp"
+#include "proxy/proxy_settings.hpp"
+
+namespace agora::dns {
+
+actor_spec upstream_relay(const upstream_address& upstream, std::shared_ptr<const upstream_settings> settings);
+
+}  // namespace agora::dns
