@@ -44,21 +44,23 @@ upstream_address parse_upstream(std::string_view text) {
   return out;
 }
 
-namespace {
-
-void check(const proxy_settings& s, std::vector<std::string>& problems) {
+void check_settings(const proxy_settings& s, std::vector<std::string>& problems) {
   if (s.upstreams.empty() && s.root_hints.empty())
     problems.push_back("no upstream: give --upstream HOST:PORT (forwarding) or --root-hints FILE (iterative)");
   if (!s.upstreams.empty() && !s.root_hints.empty())
     problems.push_back("both upstreams and root hints: forward (--upstream) or resolve iteratively (--root-hints), not both");
   if (s.cache.min_ttl > s.cache.max_ttl)
     problems.push_back(fmt::format("cache.min_ttl ({}) is above cache.max_ttl ({})", s.cache.min_ttl, s.cache.max_ttl));
+  const auto attempts = s.upstream.attempt_timeout * static_cast<std::int64_t>(s.upstream.max_attempts);
+  if (attempts >= s.clients.deadline)
+    problems.push_back(fmt::format(
+        "upstream.attempt_timeout_ms × upstream.max_attempts ({} ms) must be below clients.deadline_ms ({} ms): "
+        "a question's attempts must end while its client still waits",
+        attempts.count(), s.clients.deadline.count()));
   boost::system::error_code ec;
   boost::asio::ip::make_address(s.host, ec);
   if (ec) problems.push_back(fmt::format("host \"{}\" is not an IP address", s.host));
 }
-
-}  // namespace
 
 proxy_settings parse_command_line(int argc, char** argv) {
   CLI::App cli{"agora-dns: a caching DNS proxy built as a nested actor tree (docs/DNS.md)"};
@@ -114,7 +116,7 @@ proxy_settings parse_command_line(int argc, char** argv) {
   if (max_ttl >= 0) s.cache.max_ttl = static_cast<std::uint32_t>(max_ttl);
   if (serve_stale) s.cache.serve_stale = true;
   if (no_0x20) s.upstream.use_0x20 = false;
-  if (problems.empty()) check(s, problems);
+  if (problems.empty()) check_settings(s, problems);
   if (!problems.empty()) {
     for (const auto& p : problems) fmt::print(stderr, "agora-dns: {}\n", p);
     std::exit(2);

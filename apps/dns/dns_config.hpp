@@ -27,6 +27,11 @@ upstream_address parse_upstream(std::string_view text);
 void read_dns_toml(std::string_view toml_text, const std::string& source, proxy_settings& out,
                    std::vector<std::string>& problems);
 
+/// What is wrong with settings as a whole (no upstream, both modes, min_ttl
+/// over max_ttl, attempts outlasting the client's deadline, a host that is
+/// not an address), appended to `problems`.
+void check_settings(const proxy_settings& s, std::vector<std::string>& problems);
+
 /// The whole command line: agora-dns --port P [--host H] --upstream HOST:PORT ...
 /// [--root-hints FILE] [--config FILE] [...]. Returns the settings, or exits
 /// (0 for --help, 2 with the problems on stderr).

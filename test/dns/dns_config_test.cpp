@@ -95,3 +95,28 @@ x = 1
   REQUIRE(problems.size() == 1);
   CHECK(problems[0].starts_with("broken.toml:1:"));
 }
+
+TEST_CASE("dns config: settings that cannot work together are refused, each said") {
+  proxy_settings s;
+  std::vector<std::string> problems;
+  check_settings(s, problems);
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0] == "no upstream: give --upstream HOST:PORT (forwarding) or --root-hints FILE (iterative)");
+  s.upstreams = {upstream_address{"127.0.0.1", 53}};
+  problems.clear();
+  check_settings(s, problems);
+  CHECK(problems.empty());  // the defaults work together
+  s.root_hints = "root.hints";
+  s.cache.min_ttl = 10;
+  s.cache.max_ttl = 5;
+  s.upstream.attempt_timeout = std::chrono::milliseconds(2000);
+  s.host = "localhost";
+  problems.clear();
+  check_settings(s, problems);
+  REQUIRE(problems.size() == 4);
+  CHECK(problems[0].starts_with("both upstreams and root hints"));
+  CHECK(problems[1] == "cache.min_ttl (10) is above cache.max_ttl (5)");
+  CHECK(problems[2].starts_with("upstream.attempt_timeout_ms × upstream.max_attempts (6000 ms) must be below "
+                                "clients.deadline_ms (4000 ms)"));
+  CHECK(problems[3] == "host \"localhost\" is not an IP address");
+}

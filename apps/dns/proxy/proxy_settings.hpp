@@ -17,9 +17,11 @@ namespace agora::dns {
 
 struct upstream_settings {
   /// Time to wait for one upstream's reply before trying the next.
-  std::chrono::milliseconds attempt_timeout{1500};
-  /// Exchanges a question may start, over all upstreams (≥ 1).
-  std::size_t max_attempts = 4;
+  std::chrono::milliseconds attempt_timeout{1000};
+  /// Exchanges a question may start, over all upstreams in turn (≥ 1).
+  /// All of them together must end before the client's deadline, so that
+  /// a failure is known (and cached) while the client still waits.
+  std::size_t max_attempts = 3;
   /// Exchanges in flight per upstream; more are refused at once.
   std::size_t max_outstanding = 512;
   /// Timeouts in a row after which an upstream is taken as down...
