@@ -1,9 +1,10 @@
 // question-dispatcher: watches, one level up (the server VM), the clients'
 // interest in dns.answer(Q, _), and keeps exactly one question handler per
-// question with interest: it starts one when interest in Q appears and no
-// handler for Q runs, and again if a handler ends while clients still wait
-// (unless it crashed: those clients get SERVFAIL, not a crash loop). Beyond
-// max_questions_in_flight handlers it answers failure(SERVFAIL) at once.
+// question with interest (on_demand.hpp): it starts one when interest in Q
+// appears and no handler for Q runs, and again if a handler ends while
+// clients still wait (unless it crashed: those clients get busy("..."),
+// not a crash loop). Beyond max_questions_in_flight handlers it answers
+// busy("...") at once.
 #pragma once
 
 #include <memory>
