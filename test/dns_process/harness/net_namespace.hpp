@@ -48,9 +48,10 @@ struct namespace_skipped {
 template <class T>
 using in_namespace = agora::dns::result<T, namespace_skipped>;
 
+/// The value f's result is kept as (a copy, never a reference).
 template <class F>
-using namespace_value_t =
-    std::conditional_t<std::is_void_v<std::invoke_result_t<F&>>, std::monostate, std::invoke_result_t<F&>>;
+using namespace_value_t = std::conditional_t<std::is_void_v<std::invoke_result_t<F&>>, std::monostate,
+                                             std::remove_cvref_t<std::invoke_result_t<F&>>>;
 
 /// Runs f on a new thread inside a new network namespace and returns what
 /// it returned; an exception f throws (a failed REQUIRE too) is rethrown
