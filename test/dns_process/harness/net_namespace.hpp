@@ -22,7 +22,8 @@
 
 namespace dns_process {
 
-/// Moves the calling thread into a new network namespace with `lo` up.
+/// Moves the calling thread into a new network namespace with `lo` up
+/// (for good: call it only on a thread of your own, as run_in_net_namespace).
 /// Nullopt on success, else "skipped: cannot create a network namespace
 /// (unshare(CLONE_NEWNET): Operation not permitted; needs root)".
 std::optional<std::string> enter_new_net_namespace();
