@@ -61,7 +61,7 @@ std::string zone_text(const zone_spec& spec) {
   line("ns1 IN A " + spec.ns_address);
   line("@ IN MX " + std::to_string(mx_preference) + " mail");
   line("mail IN A " + dotted(mail_a));
-  line("www IN A " + dotted(www_a));
+  line("www IN A " + dotted(spec.www_address));
   line("www IN AAAA 2001:db8::1");
   line("txt " + std::to_string(txt_ttl) + " IN TXT \"" + txt_text + "\"");
   line("alias IN CNAME www");

@@ -23,6 +23,8 @@ struct delegation {
   std::optional<std::string> glue;  // IPv4 address
 };
 
+inline constexpr std::array<std::uint8_t, 4> www_a{192, 0, 2, 1};  // www's A unless a spec says otherwise
+
 struct zone_spec {
   std::string origin = "example.test.";  // absolute
   std::uint32_t default_ttl = 3600;      // $TTL: the TTL of records without their own
@@ -30,6 +32,7 @@ struct zone_spec {
   std::uint32_t soa_minimum = 300;  // the negative-caching TTL (RFC 2308)
   std::uint32_t serial = 1;
   std::string ns_address = "127.0.0.1";  // ns1.ORIGIN's A
+  std::array<std::uint8_t, 4> www_address = www_a;  // www.ORIGIN's A (zones of one tree tell apart)
   std::size_t hosts = 10;                // h0 .. h(N-1), A records
   std::uint32_t host_ttl = 600;
   std::size_t cname_chain = 3;  // chain0 -> chain1 -> ... -> www (0: none)
@@ -42,7 +45,6 @@ struct zone_spec {
 };
 
 // The fixed records (owner relative to the origin).
-inline constexpr std::array<std::uint8_t, 4> www_a{192, 0, 2, 1};
 inline constexpr std::array<std::uint8_t, 16> www_aaaa{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 inline constexpr std::array<std::uint8_t, 4> mail_a{192, 0, 2, 25};
 inline constexpr std::uint16_t mx_preference = 10;  // ORIGIN MX 10 mail.ORIGIN
