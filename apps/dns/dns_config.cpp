@@ -57,6 +57,9 @@ void check_settings(const proxy_settings& s, std::vector<std::string>& problems)
         "upstream.attempt_timeout_ms × upstream.max_attempts ({} ms) must be below clients.deadline_ms ({} ms): "
         "a question's attempts must end while its client still waits",
         attempts.count(), s.clients.deadline.count()));
+  if (!s.root_hints.empty() && s.iterative.question_budget >= s.clients.deadline)
+    problems.push_back(fmt::format("iterative.question_budget_ms ({} ms) must be below clients.deadline_ms ({} ms)",
+                                   s.iterative.question_budget.count(), s.clients.deadline.count()));
   boost::system::error_code ec;
   boost::asio::ip::make_address(s.host, ec);
   if (ec) problems.push_back(fmt::format("host \"{}\" is not an IP address", s.host));
@@ -73,7 +76,7 @@ proxy_settings parse_command_line(int argc, char** argv) {
       ->check(CLI::Range(0, 65535));
   cli.add_option("--host", host, "local address to serve on (default 127.0.0.1)");
   cli.add_option("--upstream", upstreams, "forward to this server, HOST:PORT or [V6]:PORT (repeatable, tried in order)");
-  cli.add_option("--root-hints", root_hints, "resolve iteratively from the root servers in this file");
+  cli.add_option("--root-hints", root_hints, "resolve iteratively from the root servers in this file (named.root format)");
   cli.add_option("--config", config, "a TOML file with every setting (the command line wins)");
   cli.add_option("--cache-bytes", cache_bytes, "bound on the cache's size (default 64 MiB)")->check(CLI::NonNegativeNumber);
   cli.add_option("--min-ttl", min_ttl, "raise cached TTLs to at least this (s)")->check(CLI::Range(0, 0x7fffffff));

@@ -1,5 +1,6 @@
 // agora-dns: a caching DNS proxy built as a nested actor tree (docs/DNS.md).
 //   agora-dns --port P [--host H] --upstream HOST:PORT ... [--config FILE]
+//   agora-dns --port P [--host H] --root-hints FILE [--config FILE]
 #include <fmt/format.h>
 
 #include "agora/drivers/tcp.hpp"
@@ -8,19 +9,29 @@
 #include "agora/ground.hpp"
 #include "dns_config.hpp"
 #include "proxy/dns_tree.hpp"
+#include "resolve/root_hints.hpp"
 
 using namespace agora;
 
 int main(int argc, char** argv) {
   auto settings = std::make_shared<const dns::proxy_settings>(dns::parse_command_line(argc, argv));
-  if (!settings->root_hints.empty()) {
-    fmt::print(stderr, "agora-dns: iterative resolution (--root-hints) is not available yet; use --upstream\n");
-    return 2;
+  actor_spec server;
+  if (settings->root_hints.empty()) {
+    server = dns::forwarding_server(settings);
+  } else {
+    auto hints = dns::read_root_hints(settings->root_hints);
+    if (!hints) {
+      fmt::print(stderr, "agora-dns: {}: {}\n", settings->root_hints, hints.error().describe());
+      return 2;
+    }
+    std::vector<dns::name_server> roots;
+    for (auto& r : *hints) roots.push_back({std::move(r.host), std::move(r.addresses)});
+    server = dns::iterative_server(settings, std::move(roots));
   }
-  // One thread: the levels talk without a thread hop (docs/DNS.md, "Performance").
+  // One thread: the levels talk without a thread hop (docs/DNS.md, "Structure").
   ground g({.threads = 1, .nested_on_io_thread = true});
   g.spawn(timer::driver(g));
   g.spawn(udp::driver(g, {.receive_buffer_bytes = settings->clients.receive_buffer_bytes}));
   g.spawn(tcp::driver(g, {.idle_timeout = settings->clients.tcp_idle}));
-  return g.run(dns::dns_server(settings));
+  return g.run(std::move(server));
 }

@@ -94,6 +94,16 @@ std::vector<setting> layout() {
          if (!n.is_string()) return p.tell(n, name, "want a file name");
          out.root_hints = *n.value<std::string>();
        }},
+      integer("iterative", "question_budget_ms", 10, day_ms,
+              [](P& o, std::int64_t v) { o.iterative.question_budget = milliseconds(v); }),
+      integer("iterative", "max_referrals", 1, 1000, [](P& o, std::int64_t v) { o.iterative.max_referrals = v; }),
+      integer("iterative", "max_cnames", 0, 1000, [](P& o, std::int64_t v) { o.iterative.max_cnames = v; }),
+      integer("iterative", "max_glueless", 0, 1000, [](P& o, std::int64_t v) { o.iterative.max_glueless = v; }),
+      integer("iterative", "max_zones", 1, 10'000'000, [](P& o, std::int64_t v) { o.iterative.max_zones = v; }),
+      integer("iterative", "server_port", 1, 65535,
+              [](P& o, std::int64_t v) { o.iterative.server_port = static_cast<std::uint16_t>(v); }),
+      integer("iterative", "relay_idle_ms", 100, day_ms,
+              [](P& o, std::int64_t v) { o.iterative.relay_idle = milliseconds(v); }),
       integer("upstream", "attempt_timeout_ms", 10, day_ms,
               [](P& o, std::int64_t v) { o.upstream.attempt_timeout = milliseconds(v); }),
       integer("upstream", "max_attempts", 1, 100, [](P& o, std::int64_t v) { o.upstream.max_attempts = v; }),

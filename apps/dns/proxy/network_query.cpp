@@ -121,7 +121,8 @@ void start(nq_turn& t) {
     return;
   }
   const name asked = s.settings->use_0x20 ? with_case_pattern(q->qname, random_case_bits()) : q->qname;
-  s.query = make_query(random_query_id(), asked, q->qtype, {.edns_size = s.settings->edns_size});
+  s.query = make_query(random_query_id(), asked, q->qtype,
+                       {.recursion_desired = s.settings->recursion_desired, .edns_size = s.settings->edns_size});
   s.query.questions.front().qclass = q->qclass;
   const auto bytes = encode(s.query);
   s.wire.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());

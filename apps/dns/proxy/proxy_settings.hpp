@@ -32,6 +32,26 @@ struct upstream_settings {
   bool use_0x20 = true;
   /// The EDNS UDP size advertised upstream.
   std::uint16_t edns_size = 1232;
+  /// RD in upstream queries: set when forwarding to a recursive server,
+  /// clear when asking authoritative servers (iterative mode).
+  bool recursion_desired = true;
+};
+
+/// Budgets of the iterative mode: what one question may cost, whatever the
+/// servers answer (endless delegation chains, CVE-2014-8602; CNAME loops
+/// across zones; glueless servers whose names need glueless servers).
+struct iterative_settings {
+  /// A question's resolution ends (SERVFAIL) after this long; below the
+  /// client's deadline so that the failure is cached while it waits.
+  std::chrono::milliseconds question_budget{3000};
+  std::size_t max_referrals = 16;  // referrals followed per question
+  std::size_t max_cnames = 8;      // CNAME/DNAME steps per question
+  std::size_t max_glueless = 4;    // server names resolved per question
+  std::size_t max_zones = 10'000;  // zone cuts remembered
+  /// The port authoritative servers are asked on (53; tests may move it).
+  std::uint16_t server_port = 53;
+  /// A relay to a server that was not asked for this long ends.
+  std::chrono::milliseconds relay_idle{30000};
 };
 
 struct client_settings {
@@ -66,6 +86,7 @@ struct proxy_settings {
   std::string root_hints;                   // iterative mode: a root hints file
   cache_policy cache;
   upstream_settings upstream;
+  iterative_settings iterative;
   client_settings clients;
 };
 

@@ -20,6 +20,8 @@ struct relay_state {
   bool down = false;
   std::optional<endpoint_id> state_ep;
   std::uint64_t started = 0, refused = 0;
+  std::chrono::milliseconds idle_quit{0};
+  std::uint64_t started_at_last_look = 0;
 };
 
 using relay_turn = turn<relay_state>;
@@ -62,15 +64,27 @@ void on_exchange_wanted(relay_turn& t, const presence& p) {
   t.spawn(network_query(s.upstream, q, token, s.settings));
 }
 
+/// Every idle_quit: ends if nothing was asked since the last look.
+void look_idle(relay_turn& t) {
+  auto& s = t.state;
+  if (s.outstanding == 0 && !s.down && s.started == s.started_at_last_look) t.quit();
+  s.started_at_last_look = s.started;
+}
+
 }  // namespace
 
-actor_spec upstream_relay(const upstream_address& upstream, std::shared_ptr<const upstream_settings> settings) {
+term relay_topic(const term& upstream) { return rec("dns.relay", upstream); }
+
+actor_spec upstream_relay(const upstream_address& upstream, std::shared_ptr<const upstream_settings> settings,
+                          std::chrono::milliseconds idle_quit) {
   relay_state s;
   s.upstream = upstream;
   s.upstream_term = upstream_term(upstream.host, upstream.port);
   s.settings = std::move(settings);
+  s.idle_quit = idle_quit;
   const term u = s.upstream_term;
   actor<relay_state> a{std::move(s), "upstream-relay"};
+  a.publish(relay_topic(u));
   a.publish(exchange_topic_of(u), {.on_presence = on_exchange_wanted}, interest::observer);
   // The queries' own assertions: present once spawned (counted already at
   // the spawn), absent when they end, however.
@@ -87,7 +101,12 @@ actor_spec upstream_relay(const upstream_address& upstream, std::shared_ptr<cons
                     go_down(t);
                 }
               }});
-  a.on_start([](relay_turn& t) { assert_state(t, sym("up")); });
+  a.on_start([](relay_turn& t) {
+    assert_state(t, sym("up"));
+    if (t.state.idle_quit.count() > 0)
+      timer::every(t, rec("dns.relay.idle", t.state.upstream_term), t.state.idle_quit,
+                   [](relay_turn& t, std::int64_t) { look_idle(t); });
+  });
   return a;
 }
 

@@ -5,9 +5,13 @@
 // (failure(SERVFAIL, "...")) and the question handler moves on. It counts
 // its queries by their dns.nq(U, TOKEN) assertions (a crashed query stops
 // counting too), and takes U as down after down_after_timeouts timeouts in
-// a row, for down_for; it asserts dns.upstream(U, up | down("why")).
+// a row, for down_for; it asserts dns.upstream(U, up | down("why")), and
+// dns.relay(U) from its first instant to its end. With `idle_quit`, it
+// ends when it was not asked for that long and is not down (relays to the
+// servers of the iterative mode come and go on demand).
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 #include "agora/actor.hpp"
@@ -15,6 +19,9 @@
 
 namespace agora::dns {
 
-actor_spec upstream_relay(const upstream_address& upstream, std::shared_ptr<const upstream_settings> settings);
+actor_spec upstream_relay(const upstream_address& upstream, std::shared_ptr<const upstream_settings> settings,
+                          std::chrono::milliseconds idle_quit = std::chrono::milliseconds(0));
+/// dns.relay(U), dns.relay(_).
+term relay_topic(const term& upstream);
 
 }  // namespace agora::dns
