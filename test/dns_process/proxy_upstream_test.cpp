@@ -200,3 +200,71 @@ TEST_CASE("agora-dns: a silent upstream gives SERVFAIL by the deadline, briefly 
 }
 
 #endif
+
+#ifdef AGORA_DNS_BIN
+
+TEST_CASE("agora-dns: serve-stale answers with TTL 30 when the upstream is silent or failing (RFC 8767)") {
+  hostile_upstream up;
+  // Entries expire after 1 s; a stale one is served after 300 ms of waiting.
+  proxy_under_test proxy({up.endpoint()}, R"([cache]
+max_ttl = 1
+serve_stale = true
+stale_after_ms = 300
+)");
+  const auto c = proxy.client();
+  REQUIRE(c.query(ask("www.upstream.test.")).ok());
+  REQUIRE(c.query(ask("mail.upstream.test.")).ok());
+  std::this_thread::sleep_for(1200ms);
+  up.set_mode(upstream_mode::silent);
+  const auto silent = c.query(ask("www.upstream.test."));
+  INFO(error_of(silent));
+  REQUIRE(silent.ok());
+  CHECK(silent->msg.full_rcode() == rcode::noerror);
+  REQUIRE(silent->msg.answers.size() == 1);
+  CHECK(silent->msg.answers[0].ttl == 30);
+  CHECK(silent->msg.answers[0].a_address() == std::optional(upstream_www_a));
+  up.set_mode(upstream_mode::servfail);
+  const auto failing = c.query(ask("mail.upstream.test."));
+  REQUIRE(failing.ok());
+  CHECK(failing->msg.full_rcode() == rcode::noerror);
+  REQUIRE(failing->msg.answers.size() == 1);
+  CHECK(failing->msg.answers[0].ttl == 30);
+  // Without a stale entry: SERVFAIL as usual.
+  const auto none = c.query(ask("txt.upstream.test.", rr_type::txt));
+  REQUIRE(none.ok());
+  CHECK(none->msg.full_rcode() == rcode::servfail);
+}
+
+TEST_CASE("agora-dns: beyond max_outstanding exchanges to an upstream, questions fail at once and are not cached") {
+  hostile_upstream up;
+  proxy_under_test proxy({up.endpoint()}, R"([upstream]
+max_outstanding = 2
+attempt_timeout_ms = 1000
+max_attempts = 1
+)");
+  up.set_mode(upstream_mode::slow, 600ms);
+  up.forget();
+  std::vector<std::future<query_result>> asks;
+  for (int i = 0; i < 5; ++i)
+    asks.push_back(std::async(std::launch::async, [&, i] {
+      return proxy.client().query(ask(fmt::format("w{}.upstream.test.", i)));
+    }));
+  int answered = 0, refused = 0;
+  for (auto& f : asks) {
+    const auto r = f.get();
+    REQUIRE(r.ok());
+    if (r->msg.full_rcode() == rcode::nxdomain) ++answered;
+    if (r->msg.full_rcode() == rcode::servfail) ++refused;
+  }
+  CHECK(answered == 2);
+  CHECK(refused == 3);
+  CHECK(up.udp_queries() == 2);
+  // Not cached: once the upstream has room, the same question goes through.
+  up.set_mode(upstream_mode::honest);
+  int through = 0;
+  for (int i = 0; i < 5; ++i)
+    if (proxy.client().query(ask(fmt::format("w{}.upstream.test.", i)))->msg.full_rcode() == rcode::nxdomain) ++through;
+  CHECK(through == 5);
+}
+
+#endif
