@@ -14,7 +14,7 @@
 #include "dns_client.hpp"
 #include "dns_proxy_process.hpp"
 #include "socket_fd.hpp"
-#include "temp_dir.hpp"
+#include "scratch_dir.hpp"
 
 namespace dns_process {
 
@@ -59,7 +59,7 @@ struct proxy_under_test {
     return dns_client("127.0.0.1", port, timeout);
   }
 
-  temp_dir dir;
+  agora_test::scratch_dir dir;
   std::uint16_t port = 0;
   std::unique_ptr<dns_proxy_process> process;
 };

@@ -9,7 +9,7 @@
 #include "codec/decode.hpp"
 #include "codec/encode.hpp"
 #include "proxy/delegation_book.hpp"
-#include "proxy/question_handler.hpp"
+#include "proxy/answer_interest.hpp"
 #include "resolve/scrub.hpp"
 
 namespace agora::dns {
@@ -17,7 +17,7 @@ namespace agora::dns {
 namespace {
 
 struct iter_state {
-  term q;
+  answer_interest interest;
   std::shared_ptr<const proxy_settings> settings;
   std::optional<question> asked;
   name current;                        // the name resolved now (after CNAMEs)
@@ -28,8 +28,6 @@ struct iter_state {
   std::unordered_map<std::uint64_t, name> lookups;  // by endpoint: glueless servers being resolved
   std::optional<endpoint_id> exchange_ep, cut_ep, timer_ep;
   std::size_t referrals = 0, cnames = 0, glueless = 0, exchanges = 0;
-  std::optional<term> result;
-  std::size_t waiting = 0;
   std::string failures;
 };
 
@@ -39,16 +37,14 @@ term timer_id(iter_turn& t) { return rec("dns.iter", static_cast<std::int64_t>(t
 
 void conclude(iter_turn& t, term result) {
   auto& s = t.state;
-  if (s.result) return;
+  if (s.interest.result) return;
   if (s.exchange_ep) t.remove(*s.exchange_ep);
   s.exchange_ep.reset();
   for (const auto& [ep, host] : s.lookups) t.remove(endpoint_id{ep});
   s.lookups.clear();
   if (s.timer_ep) timer::cancel(t, *s.timer_ep, timer_id(t));
   s.timer_ep.reset();
-  s.result = std::move(result);
-  t.meta().send(answer_message(s.q, *s.result));
-  if (s.waiting == 0 && s.exchanges > 0) t.quit();
+  publish_answer(t, std::move(result), s.exchanges > 0);
 }
 
 void fail(iter_turn& t, std::string_view why) {
@@ -194,7 +190,7 @@ void on_lookup(iter_turn& t, endpoint_id ep, const term& result) {
 
 void next_server(iter_turn& t) {
   auto& s = t.state;
-  if (s.result) return;
+  if (s.interest.result) return;
   for (const auto& ns : s.cut.servers)
     for (const auto& a : ns.addresses) {
       std::string text = a.to_text();
@@ -228,7 +224,7 @@ void next_server(iter_turn& t) {
 
 actor_spec iterative_handler(term q, std::shared_ptr<const proxy_settings> settings) {
   iter_state s;
-  s.q = q;
+  s.interest.q = q;
   s.asked = read_question_term(q);
   if (s.asked) s.current = s.asked->qname;
   s.settings = std::move(settings);
@@ -236,16 +232,9 @@ actor_spec iterative_handler(term q, std::shared_ptr<const proxy_settings> setti
   a.publish(handler_topic(q));
   a.on_start([](iter_turn& t) {
     auto& s = t.state;
-    t.meta().publish(answer_topic(s.q), {.on_presence = [](iter_turn& t, const presence&) {
-                                           auto& s = t.state;
-                                           ++s.waiting;
-                                           if (s.result) t.meta().send(answer_message(s.q, *s.result));
-                                         },
-                                         .on_absence = [](iter_turn& t, const absence&) {
-                                           if (--t.state.waiting == 0) t.quit();
-                                         }});
+    serve_interest(t);
     if (!s.asked) {
-      conclude(t, failure_result(rcode::servfail, fmt::format("not a question: {}", s.q.to_string())));
+      conclude(t, failure_result(rcode::servfail, fmt::format("not a question: {}", s.interest.q.to_string())));
       return;
     }
     s.cut_ep = t.subscribe(cut_topic(rec("dns.iter", static_cast<std::int64_t>(t.self().value))),

@@ -11,14 +11,12 @@ namespace agora::dns {
 namespace {
 
 struct handler_state {
-  term q;
+  answer_interest interest;
   std::shared_ptr<const proxy_settings> settings;
   std::optional<question> asked;
   std::vector<term> upstreams;
   std::size_t attempts = 0;
   std::optional<endpoint_id> exchange_ep;
-  std::optional<term> result;  // the answer, once known
-  std::size_t waiting = 0;     // clients interested
   std::string failures;        // why the attempts so far failed
   bool only_busy = true;       // every failure so far was a limit of ours
 };
@@ -31,11 +29,7 @@ void conclude(handler_turn& t, term result) {
     t.remove(*s.exchange_ep);
     s.exchange_ep.reset();
   }
-  s.result = std::move(result);
-  t.meta().send(answer_message(s.q, *s.result));
-  // Everyone who asked left while we worked: nobody to wait for. (Before
-  // any exchange the clients' presence has not reached us yet.)
-  if (s.waiting == 0 && s.attempts > 0) t.quit();
+  publish_answer(t, std::move(result), s.attempts > 0);
 }
 
 void next_attempt(handler_turn& t);
@@ -95,7 +89,7 @@ void next_attempt(handler_turn& t) {
   const term& upstream = s.upstreams[s.attempts % s.upstreams.size()];
   const term token = rec("x", static_cast<std::int64_t>(t.self().value), static_cast<std::int64_t>(s.attempts));
   ++s.attempts;
-  s.exchange_ep = t.subscribe(exchange_topic(upstream, s.q, token), {.on_message = [](handler_turn& t, const agora::message& m) {
+  s.exchange_ep = t.subscribe(exchange_topic(upstream, s.interest.q, token), {.on_message = [](handler_turn& t, const agora::message& m) {
                                 const term& body = m.body();
                                 if (!body.is_record("dns.exchange", 4)) return;
                                 const auto r = read_result(body[3]);
@@ -107,11 +101,9 @@ void next_attempt(handler_turn& t) {
 
 }  // namespace
 
-term handler_topic(const term& q) { return rec("dns.handler", q); }
-
 actor_spec forwarding_handler(term q, std::shared_ptr<const proxy_settings> settings) {
   handler_state s;
-  s.q = q;
+  s.interest.q = q;
   s.asked = read_question_term(q);
   for (const auto& u : settings->upstreams) s.upstreams.push_back(upstream_term(u.host, u.port));
   s.settings = std::move(settings);
@@ -119,18 +111,9 @@ actor_spec forwarding_handler(term q, std::shared_ptr<const proxy_settings> sett
   a.publish(handler_topic(q));
   a.on_start([](handler_turn& t) {
     auto& s = t.state;
-    // The clients' interest, one level up: each arrival is answered if the
-    // answer is known; the last one leaving ends us.
-    t.meta().publish(answer_topic(s.q), {.on_presence = [](handler_turn& t, const presence&) {
-                                           auto& s = t.state;
-                                           ++s.waiting;
-                                           if (s.result) t.meta().send(answer_message(s.q, *s.result));
-                                         },
-                                         .on_absence = [](handler_turn& t, const absence&) {
-                                           if (--t.state.waiting == 0) t.quit();
-                                         }});
+    serve_interest(t);
     if (!s.asked) {
-      conclude(t, failure_result(rcode::servfail, fmt::format("not a question: {}", s.q.to_string())));
+      conclude(t, failure_result(rcode::servfail, fmt::format("not a question: {}", s.interest.q.to_string())));
       return;
     }
     next_attempt(t);

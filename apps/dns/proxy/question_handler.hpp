@@ -16,12 +16,10 @@
 #include <vector>
 
 #include "agora/actor.hpp"
+#include "proxy/answer_interest.hpp"
 #include "proxy/proxy_settings.hpp"
 
 namespace agora::dns {
-
-/// dns.handler(Q) / dns.handler(_).
-term handler_topic(const term& q);
 
 actor_spec forwarding_handler(term q, std::shared_ptr<const proxy_settings> settings);
 

@@ -26,7 +26,7 @@
 
 #include "codec/types.hpp"
 #include "nsd_server.hpp"
-#include "temp_dir.hpp"
+#include "scratch_dir.hpp"
 #include "zone_file.hpp"
 
 namespace dns_process::hierarchy {
@@ -106,7 +106,7 @@ class dns_hierarchy {
   nsd_server& server(std::string_view origin);
 
  private:
-  temp_dir dir_;
+  agora_test::scratch_dir dir_;
   std::filesystem::path hints_path_;
   std::vector<std::unique_ptr<nsd_server>> servers_;  // in the order of hierarchy::zones()
   std::vector<std::string> origins_;

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "child_process.hpp"
-#include "temp_dir.hpp"
+#include "scratch_dir.hpp"
 
 namespace dns_process {
 
@@ -46,7 +46,7 @@ class dns_proxy_process {
   std::string stderr_text() const;
 
  private:
-  temp_dir dir_;  // its stderr file; outlives the process
+  agora_test::scratch_dir dir_;  // its stderr file; outlives the process
   std::string host_;
   std::uint16_t port_;
   std::optional<agora_apps::child_process> process_;

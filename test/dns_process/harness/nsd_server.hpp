@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "child_process.hpp"
-#include "temp_dir.hpp"
+#include "scratch_dir.hpp"
 
 namespace dns_process {
 
@@ -54,7 +54,7 @@ class nsd_server {
   /// taken meanwhile, a bad config) or the time is up.
   start_outcome start(std::uint16_t port, std::chrono::milliseconds ready_timeout);
 
-  temp_dir dir_;
+  agora_test::scratch_dir dir_;
   std::vector<nsd_zone> zones_;
   std::string address_;
   std::uint16_t port_ = 0;

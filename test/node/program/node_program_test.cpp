@@ -8,7 +8,7 @@
 #include <csignal>
 #include <string>
 
-#include "../scratch_dir.hpp"
+#include "scratch_dir.hpp"
 #include "run_program.hpp"
 
 using namespace agora_test;

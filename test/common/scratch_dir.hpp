@@ -1,5 +1,6 @@
-// A scratch directory for one test, removed with everything in it at the end,
-// and files written there with the mode asked for.
+// A scratch directory for one test (a server's config, zones, state, a
+// secret), removed with everything in it at the end, and files written
+// there with the mode asked for.
 #pragma once
 
 #include <sys/stat.h>
@@ -15,9 +16,11 @@ namespace agora_test {
 
 class scratch_dir {
  public:
-  scratch_dir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "agora-node-test-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  /// TMPDIR/PREFIX-XXXXXX
+  explicit scratch_dir(std::string_view prefix = "agora-test") {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / (std::string(prefix) + "-XXXXXX")).string();
+    if (!mkdtemp(pattern.data())) throw std::runtime_error("cannot create a directory like " + pattern);
     path_ = pattern;
   }
   scratch_dir(const scratch_dir&) = delete;
@@ -28,6 +31,7 @@ class scratch_dir {
   }
 
   const std::filesystem::path& path() const noexcept { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
 
   /// Writes `text` to NAME in the directory with `mode`; returns its path.
   std::string write(const std::string& name, std::string_view text, mode_t mode = 0600) const {
