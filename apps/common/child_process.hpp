@@ -54,7 +54,7 @@ inline std::string find_program(std::string_view name) {
 struct spawn_options {
   bool pipe_stdin = false;       // else stdin is /dev/null
   bool stderr_to_stdout = false;  // else its stderr is ours
-  std::string stderr_file;        // if set, its stderr goes to this file (created or truncated)
+  std::string stderr_file{};      // if set, its stderr goes to this file (created or truncated)
   std::vector<std::string> env;  // NAME=VALUE, added to the environment (replacing NAME)
 };
 

@@ -18,17 +18,27 @@ namespace {
 
 constexpr std::int64_t parts = 6;  // all at once on 3 x 2 slots
 
-/// Starts the job and waits until every part's sleep runs; the job's id.
-std::string start_sleeping_job(test_cluster& c, std::unique_ptr<command_process>& submit, const std::string& marker) {
-  const auto script = c.write("sleeper.sh", marked_sleep_script(false));
-  submit = start_submit(c, c.node(1).address(), {"--parts", std::to_string(parts), script, "--", marker});
-  const auto job = wait_job_id(*submit);
-  REQUIRE(!job.empty());
-  const auto all_running =
-      wait_processes("sleep-" + marker, [](std::size_t n) { return n == static_cast<std::size_t>(parts); }, 30s);
-  REQUIRE_MESSAGE(all_running, "the parts' sleeps do not all run: ", processes_with("sleep-" + marker).size());
-  return job;
-}
+/// Three members and a job whose parts all sleep, marked for the cleanup;
+/// ready once every part's sleep runs.
+struct sleeping_job {
+  const std::string marker = unique_marker("agora-jobs-test");
+  marked_cleanup cleanup{marker};
+  test_cluster c;
+  std::unique_ptr<command_process> submit;
+  std::string job;
+
+  sleeping_job() {
+    std::string why;
+    REQUIRE_MESSAGE(start_three_job_members(c, why), why);
+    const auto script = c.write("sleeper.sh", marked_sleep_script(false));
+    submit = start_submit(c, c.node(1).address(), {"--parts", std::to_string(parts), script, "--", marker});
+    job = wait_job_id(*submit);
+    REQUIRE(!job.empty());
+    const auto all_running =
+        wait_processes("sleep-" + marker, [](std::size_t n) { return n == static_cast<std::size_t>(parts); }, 30s);
+    REQUIRE_MESSAGE(all_running, "the parts' sleeps do not all run: ", processes_with("sleep-" + marker).size());
+  }
+};
 
 /// Waits (10 s at most) until no process of the job is left on any node.
 void check_all_gone(const std::string& marker, test_clock::time_point t0, const std::string& what) {
@@ -55,14 +65,9 @@ void check_status_ended(test_cluster& c, const std::string& job, const std::stri
 }  // namespace
 
 TEST_CASE("jobs: kill -9 of the submitter: every process of the job is gone on every node, and status shows it lost") {
-  const auto marker = unique_marker("agora-jobs-test");
-  marked_cleanup cleanup(marker);
-  test_cluster c;
+  sleeping_job j;
+  auto& [marker, cleanup, c, submit, job] = j;
   INFO(c.logs());
-  std::string why;
-  REQUIRE_MESSAGE(start_three_job_members(c, why), why);
-  std::unique_ptr<command_process> submit;
-  const auto job = start_sleeping_job(c, submit, marker);
   INFO(submit->transcript());
 
   const auto t0 = test_clock::now();
@@ -73,14 +78,9 @@ TEST_CASE("jobs: kill -9 of the submitter: every process of the job is gone on e
 }
 
 TEST_CASE("jobs: agora-node cancel ends the job: submit exits 130, cancel 0, and every process of the job is gone") {
-  const auto marker = unique_marker("agora-jobs-test");
-  marked_cleanup cleanup(marker);
-  test_cluster c;
+  sleeping_job j;
+  auto& [marker, cleanup, c, submit, job] = j;
   INFO(c.logs());
-  std::string why;
-  REQUIRE_MESSAGE(start_three_job_members(c, why), why);
-  std::unique_ptr<command_process> submit;
-  const auto job = start_sleeping_job(c, submit, marker);
   INFO(submit->transcript());
 
   const auto t0 = test_clock::now();
@@ -98,14 +98,9 @@ TEST_CASE("jobs: agora-node cancel ends the job: submit exits 130, cancel 0, and
 }
 
 TEST_CASE("jobs: SIGINT on submit: it exits 130 and every process of the job is gone on every node") {
-  const auto marker = unique_marker("agora-jobs-test");
-  marked_cleanup cleanup(marker);
-  test_cluster c;
+  sleeping_job j;
+  auto& [marker, cleanup, c, submit, job] = j;
   INFO(c.logs());
-  std::string why;
-  REQUIRE_MESSAGE(start_three_job_members(c, why), why);
-  std::unique_ptr<command_process> submit;
-  const auto job = start_sleeping_job(c, submit, marker);
   INFO(submit->transcript());
 
   const auto t0 = test_clock::now();
