@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <deque>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
@@ -33,6 +32,20 @@ double noerror_count(const std::string& line) {
 
 }  // namespace
 
+std::optional<dnsperf_result> parse_dnsperf_summary(const std::vector<std::string>& lines) {
+  dnsperf_result r;
+  bool summary = false;
+  for (const auto& line : lines) {
+    summary = number_after(line, "Queries per second", r.qps) || summary;
+    number_after(line, "Queries sent", r.sent);
+    number_after(line, "Queries completed", r.completed);
+    number_after(line, "Queries lost", r.lost);
+    if (line.find("Response codes:") != std::string::npos) r.noerror = noerror_count(line);
+  }
+  if (!summary) return std::nullopt;
+  return r;
+}
+
 dnsperf_result run_dnsperf(const std::string& dnsperf, const dnsperf_load& load) {
   std::vector<std::string> argv{dnsperf, "-s", "127.0.0.1", "-p", std::to_string(load.port), "-d",
                                 load.queries.string(), "-c", std::to_string(load.clients), "-q",
@@ -45,28 +58,23 @@ dnsperf_result run_dnsperf(const std::string& dnsperf, const dnsperf_load& load)
   agora_apps::child_process p(argv, merged);
   const auto limit = std::chrono::milliseconds(static_cast<long>(1000 * (load.seconds + load.timeout_s + 30)));
   const auto deadline = std::chrono::steady_clock::now() + limit;
-  dnsperf_result r;
-  bool summary = false;
-  std::deque<std::string> last;
-  while (p.stdout_open() && std::chrono::steady_clock::now() < deadline) {
-    auto line = p.line(std::chrono::milliseconds(500));
-    if (!line) continue;
-    summary = number_after(*line, "Queries per second", r.qps) || summary;
-    number_after(*line, "Queries sent", r.sent);
-    number_after(*line, "Queries completed", r.completed);
-    number_after(*line, "Queries lost", r.lost);
-    if (line->find("Response codes:") != std::string::npos) r.noerror = noerror_count(*line);
-    last.push_back(std::move(*line));
-    if (last.size() > 6) last.pop_front();
-  }
+  // The summary is the last ~20 lines; before it, a warning per lost
+  // query at most: only the last 200 lines are kept.
+  std::vector<std::string> lines;
+  while (p.stdout_open() && std::chrono::steady_clock::now() < deadline)
+    if (auto line = p.line(std::chrono::milliseconds(500))) {
+      if (lines.size() == 400) lines.erase(lines.begin(), lines.begin() + 200);
+      lines.push_back(std::move(*line));
+    }
   const auto code = p.wait_exit(std::chrono::seconds(5));
+  const auto summary = parse_dnsperf_summary(lines);
   if (code != 0 || !summary) {
     std::string why = fmt::format("dnsperf against port {} {}", load.port,
                                   code ? fmt::format("exited with {}", *code) : std::string("did not end in time"));
-    for (const auto& l : last) why += "\n  " + l;
+    for (auto i = lines.size() > 6 ? lines.size() - 6 : 0; i < lines.size(); ++i) why += "\n  " + lines[i];
     throw std::runtime_error(why);
   }
-  return r;
+  return *summary;
 }
 
 }  // namespace agora_bench

@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace agora_bench {
 
@@ -25,6 +27,10 @@ struct dnsperf_result {
   double loss_pct() const { return sent > 0 ? 100 * lost / sent : 0; }
   double noerror_pct() const { return completed > 0 ? 100 * noerror / completed : 0; }
 };
+
+/// What dnsperf's summary lines say; nullopt if they hold no "Queries
+/// per second" (no summary: it failed).
+std::optional<dnsperf_result> parse_dnsperf_summary(const std::vector<std::string>& lines);
 
 /// Runs `dnsperf` (its path) with `load` on one thread (-T 1) and reads
 /// its summary. Throws with dnsperf's last lines if it fails or prints no

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <optional>
+#include <string_view>
 
 namespace agora_bench {
 
@@ -14,6 +15,9 @@ struct proc_times {
   unsigned long long start_ticks = 0;  // since boot, in clock ticks
   pid_t parent = 0;
 };
+
+/// A /proc/PID/stat line read; `ticks_per_second` is sysconf(_SC_CLK_TCK).
+std::optional<proc_times> parse_proc_stat(std::string_view line, long ticks_per_second);
 
 /// What /proc/PID/stat says, or nullopt if there is no such process (or
 /// the file does not read as expected).
