@@ -1,12 +1,13 @@
 // agora-bench [--only NAME]... [--quick] [--reps N] [--caf-threads N] [--install-baselines]
 //
 // Runs the benchmarks (routing, fanout, churn, memory, timers, trace, cross_vm,
-// parallel, echo, cluster, election, jobs, sim) and prints one JSON line per figure on stdout:
+// parallel, echo, cluster, election, jobs, dns, sim) and prints one JSON line per figure on stdout:
 //   {"bench":"routing","metric":"msgs_per_s_10","value":12345678,"unit":"msg/s"}
 // Baselines (CAF 0.17; for cluster: Erlang, mosquitto, raw TCP as child
-// processes) run in the same run, and ratios are reported, so figures from a
-// noisy shared machine stay comparable. (sim's baseline is real time: it
-// reports how much faster than the wall clock a cluster is simulated.)
+// processes; for dns: unbound and dnsmasq) run in the same run, and ratios
+// are reported, so figures from a noisy shared machine stay comparable.
+// (sim's baseline is real time: it reports how much faster than the wall
+// clock a cluster is simulated.)
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -30,7 +31,8 @@ std::string load_average() {
 }
 
 /// scripts/bootstrap.sh --bench: installs what the cluster baselines run
-/// (Erlang, mosquitto), never done otherwise. Its output goes to stderr,
+/// (Erlang, mosquitto) and the dns benchmark's programs (nsd, unbound,
+/// dnsmasq-base, dnsperf), never done otherwise. Its output goes to stderr,
 /// so stdout stays JSON lines.
 bool install_baselines() {
   const std::string command = "bash '" AGORA_BOOTSTRAP_SCRIPT "' --bench 1>&2";
@@ -61,6 +63,7 @@ int main(int argc, char** argv) {
       {"cluster", bench_cluster},
       {"election", bench_election},
       {"jobs", bench_jobs},
+      {"dns", bench_dns},
       {"sim", bench_sim},
   };
   std::vector<std::string> names;
@@ -74,22 +77,25 @@ int main(int argc, char** argv) {
   app.add_option("--only", only, "run only this benchmark (repeatable)")
       ->check(CLI::IsMember(names));
   app.add_flag("--quick", opt.quick, "small iteration counts: a smoke run, not a measurement");
-  app.add_option("--reps", opt.reps, "timed repetitions per figure; the best is reported")
+  app.add_option("--reps", opt.reps,
+                 "timed repetitions per figure; the best is reported (dns: interleaved rounds, the median "
+                 "reported; 3 unless given)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--caf-threads", opt.caf_threads,
                  "CAF scheduler threads for the baselines (0: one per core)")
       ->capture_default_str();
   app.add_flag("--install-baselines", install,
-               "first install the programs the cluster baselines and the jobs benchmark run "
+               "first install the programs the cluster baselines and the jobs and dns benchmarks run "
                "(scripts/bootstrap.sh --bench: erlang-base, mosquitto, mosquitto-clients, libmosquitto-dev, "
-               "python3-minimal, gnuplot-nox)");
+               "python3-minimal, gnuplot-nox, nsd, unbound, dnsmasq-base, dnsperf)");
   CLI11_PARSE(app, argc, argv);
   if (install && !install_baselines()) {
     note("--install-baselines: scripts/bootstrap.sh --bench failed");
     return 1;
   }
-  if (opt.quick && app.count("--reps") == 0) opt.reps = 2;
+  opt.reps_given = app.count("--reps") > 0;
+  if (opt.quick && !opt.reps_given) opt.reps = 2;
 
   note("{} hardware threads, load average {}, {} repetitions per figure (best reported)",
        std::thread::hardware_concurrency(), load_average(), opt.reps);

@@ -22,6 +22,7 @@ namespace agora_bench {
 struct options {
   bool quick = false;       // smaller iteration counts (smoke run)
   int reps = 9;             // timed repetitions per figure; the best is reported
+  bool reps_given = false;  // --reps was on the command line (dns has its own default)
   std::size_t caf_threads = 0;  // CAF scheduler threads; 0: one per core
 };
 
@@ -107,6 +108,7 @@ void bench_echo(const options& opt);  // needs agora-echo (AGORA_BUILD_APPS)
 void bench_cluster(const options& opt);
 void bench_election(const options& opt);  // needs agora-node (AGORA_BUILD_APPS)
 void bench_jobs(const options& opt);      // needs agora-node, python3 and root (cgroups)
+void bench_dns(const options& opt);      // needs agora-dns, nsd and dnsperf; unbound, dnsmasq as peers
 void bench_sim(const options& opt);      // the deterministic simulation (agora/sim)  // baselines need erlang-base, mosquitto (bootstrap.sh --bench)
 
 }  // namespace agora_bench

@@ -12,8 +12,9 @@
 # Extra package names given as arguments are checked/installed too
 # (run.sh fuzz passes the clang toolchain this way). --bench adds the
 # programs the cluster benchmark's baselines run (Erlang distribution,
-# mosquitto), python3 for the jobs benchmark and gnuplot for its plot; they
-# are never installed otherwise. --test adds the tools the
+# mosquitto), python3 for the jobs benchmark and gnuplot for its plot, and
+# the dns benchmark's peers and load (nsd upstream, unbound, dnsmasq-base,
+# dnsperf); they are never installed otherwise. --test adds the tools the
 # test suite runs when they are there (promtool, from Debian's prometheus
 # package, checks agora-node's /metrics; ldns is the DNS codec's test
 # oracle; nsd and dig serve and query zones in agora-dns's process tests);
@@ -46,7 +47,9 @@ TEST_PACKAGES=(
 )
 
 # Opt-in (--bench): the cluster benchmark's baselines; the jobs benchmark's
-# interpreter (python3) and bench/plot_jobs_speedup.sh's gnuplot.
+# interpreter (python3) and bench/plot_jobs_speedup.sh's gnuplot; the dns
+# benchmark's upstream (nsd), its peers (unbound; dnsmasq-base, not dnsmasq,
+# which would add a service on port 53) and its load generator (dnsperf).
 BENCH_PACKAGES=(
   erlang-base
   mosquitto
@@ -54,6 +57,10 @@ BENCH_PACKAGES=(
   libmosquitto-dev
   python3-minimal
   gnuplot-nox
+  nsd
+  unbound
+  dnsmasq-base
+  dnsperf
 )
 
 while [[ ${1:-} == --bench || ${1:-} == --test ]]; do
