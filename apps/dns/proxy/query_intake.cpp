@@ -10,7 +10,13 @@ namespace agora::dns {
 
 namespace {
 
-intake_error_reply error_reply(const message& query, rcode code, std::uint16_t edns_size, std::string why) {
+// The question is echoed only when there is one. Several would not fit:
+// their names, compressed by the client, are written out in full, past 512
+// bytes (or, from a 4 KB query, past 65535: encode() throws) whatever the
+// limit, since the encoder always writes the questions. So a query of many
+// questions gets the header alone (and the OPT), as one that did not decode.
+intake_error_reply error_reply(message query, rcode code, std::uint16_t edns_size, std::string why) {
+  if (query.questions.size() != 1) query.questions.clear();
   const message reply = make_error_reply(query, code, edns_size);
   return {encode(reply, {.max_size = udp_reply_limit(query, edns_size)}), std::move(why)};
 }

@@ -7,6 +7,8 @@
 //   - an opcode other than QUERY: NOTIMP; EDNS version above 0: BADVERS;
 //   - zone transfers (AXFR, IXFR): REFUSED (a proxy does not relay them);
 //   - otherwise the query, to answer.
+// An error reply echoes the question only when there is exactly one (so it
+// always fits 512 bytes; found by fuzz/fuzz_dns_intake.cpp).
 #pragma once
 
 #include <cstddef>
