@@ -28,8 +28,11 @@ int main(int argc, char** argv) {
     for (auto& r : *hints) roots.push_back({std::move(r.host), std::move(r.addresses)});
     server = dns::iterative_server(settings, std::move(roots));
   }
-  // One thread: the levels talk without a thread hop (docs/DNS.md, "Structure").
-  ground g({.threads = 1, .nested_on_io_thread = true});
+  // One thread: the levels talk without a thread hop (docs/DNS.md,
+  // "Structure"). No busy polling: between datagrams it would spin
+  // (sched_yield, epoll_wait) for a reply that a DNS server does not wait
+  // for — a quarter of the CPU per answer at a steady rate.
+  ground g({.threads = 1, .nested_on_io_thread = true, .busy_poll = std::chrono::microseconds(0)});
   g.spawn(timer::driver(g));
   g.spawn(udp::driver(g, {.receive_buffer_bytes = settings->clients.receive_buffer_bytes}));
   g.spawn(tcp::driver(g, {.idle_timeout = settings->clients.tcp_idle}));
