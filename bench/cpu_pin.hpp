@@ -24,4 +24,17 @@ inline void unpin(int cpus) {
   sched_setaffinity(0, sizeof set, &set);
 }
 
+/// Lets the calling thread run on every CPU again when it goes out of
+/// scope, if `active` (a bench that pins only with 2 CPUs or more).
+struct unpin_at_exit {
+  bool active;
+  int cpus;
+  unpin_at_exit(bool a, int n) : active(a), cpus(n) {}
+  unpin_at_exit(const unpin_at_exit&) = delete;
+  unpin_at_exit& operator=(const unpin_at_exit&) = delete;
+  ~unpin_at_exit() {
+    if (active) unpin(cpus);
+  }
+};
+
 }  // namespace agora_bench

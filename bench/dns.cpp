@@ -113,13 +113,7 @@ void bench_dns(const options& opt) {
   const double seconds = opt.quick ? 1 : 8;
   const int cpus = static_cast<int>(std::thread::hardware_concurrency());
   const bool pin = cpus >= 2;
-  struct restore {
-    bool on;
-    int n;
-    ~restore() {
-      if (on) unpin(n);
-    }
-  } restore_affinity{pin, cpus};
+  const unpin_at_exit restore_affinity(pin, cpus);
 
   // Declared first, removed last: the daemons' configurations and logs are in it.
   const dns_files files;

@@ -2,7 +2,7 @@
 // the query files dnsperf reads, the daemons' configurations and logs.
 // Everything is removed when the object goes (also after a failure).
 //
-// The zone agora-bench. (generated, the layout of /work/shared/notes §3):
+// The zone agora-bench. (generated, the layout of the peers' test bench in docs/BENCHMARKS.md):
 //   hN  3600 A  10.0.x.y   N < 100,000: cacheable, the cached-path names
 //   cN  0    A  10.128.x.y N < 100,000: never cached, every query a miss
 // SOA minimum 300. Query files: hot.txt, 100,000 queries over 1,000 hot

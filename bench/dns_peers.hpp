@@ -2,7 +2,7 @@
 // configuration written into the bench's directory: nsd, the authoritative
 // upstream serving the generated zone, and the three forwarders to it —
 // agora-dns, unbound (one thread) and dnsmasq. The settings follow the
-// verified recipe of /work/shared/notes/dns-anchors.md §3.
+// recipe described in docs/BENCHMARKS.md, "Issue 13".
 #pragma once
 
 #include <cstdint>

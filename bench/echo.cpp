@@ -34,13 +34,7 @@ void bench_echo(const options& opt) {
   load.duration = std::chrono::milliseconds(opt.quick ? 200 : 1000);
   const int cpus = static_cast<int>(std::thread::hardware_concurrency());
   const bool pin = cpus >= 2;
-  struct restore {
-    bool on;
-    int n;
-    ~restore() {
-      if (on) unpin(n);
-    }
-  } restore_affinity{pin, cpus};
+  const unpin_at_exit restore_affinity(pin, cpus);
   // The child first: it must not inherit the baseline's listening socket.
   if (pin) pin_to_cpu(1);  // inherited by agora-echo
   agora_apps::server_process ours(AGORA_ECHO_BIN, {});

@@ -4,7 +4,7 @@
 // child process; the constructor returns once NSD answers its first zone's
 // SOA. The destructor stops it (SIGTERM, then SIGKILL) and removes the
 // directory. Runs as root or not: no privileges dropped, no chroot, no
-// database, no remote control (/work/shared/notes/dns-anchors.md §3).
+// database, no remote control (as bench/dns_peers.cpp runs it too).
 #pragma once
 
 #include <sys/types.h>
