@@ -44,10 +44,18 @@ std::optional<name> read_name(const term& t) {
 struct book_state {
   std::vector<name_server> roots;
   zone_cut_limits limits;
-  std::shared_ptr<zone_cuts> cuts;  // made at the start: each spawn has its own
+  std::shared_ptr<zone_cuts> cuts;  // made by cuts_of: each spawn has its own
 };
 
 using book_turn = turn<book_state>;
+
+/// The zone cuts, made on first use (a message may come before on_start
+/// has run, in a VM that delivers it first).
+zone_cuts& cuts_of(book_turn& t) {
+  auto& s = t.state;
+  if (!s.cuts) s.cuts = std::make_shared<zone_cuts>(s.roots, s.limits);
+  return *s.cuts;
+}
 
 }  // namespace
 
@@ -83,12 +91,12 @@ term learn_address_message(const name& host, const std::vector<ip_address>& addr
 actor_spec delegation_book(std::vector<name_server> roots, std::shared_ptr<const proxy_settings> settings) {
   book_state s{std::move(roots), zone_cut_limits{.max_zones = settings->iterative.max_zones}, nullptr};
   actor<book_state> a{std::move(s), "delegation-book"};
-  a.on_start([](book_turn& t) { t.state.cuts = std::make_shared<zone_cuts>(t.state.roots, t.state.limits); });
+  a.on_start([](book_turn& t) { cuts_of(t); });
   a.subscribe(rec("dns.cut_query", _, _), {.on_message = [](book_turn& t, const agora::message& m) {
                 const term& b = m.body();
                 auto n = read_name(b[0]);
                 if (!n) return;
-                const zone_cut& cut = t.state.cuts->closest(*n, std::chrono::steady_clock::now());
+                const zone_cut& cut = cuts_of(t).closest(*n, std::chrono::steady_clock::now());
                 t.send(rec("dns.cut", b[1], cut.zone.to_text(), servers_term(cut.servers)));
               }});
   a.subscribe(rec("dns.learn_cut", _, _, _), {.on_message = [](book_turn& t, const agora::message& m) {
@@ -96,14 +104,14 @@ actor_spec delegation_book(std::vector<name_server> roots, std::shared_ptr<const
                 auto zone = read_name(b[0]);
                 auto servers = read_servers_term(b[2]);
                 if (!zone || !servers || !b[1].is_int() || b[1].as_int() < 0 || b[1].as_int() > 0x7fffffff) return;
-                t.state.cuts->learn({std::move(*zone), std::move(*servers)}, static_cast<std::uint32_t>(b[1].as_int()),
+                cuts_of(t).learn({std::move(*zone), std::move(*servers)}, static_cast<std::uint32_t>(b[1].as_int()),
                                     std::chrono::steady_clock::now());
               }});
   a.subscribe(rec("dns.learn_address", _, _), {.on_message = [](book_turn& t, const agora::message& m) {
                 const term& b = m.body();
                 auto host = read_name(b[0]);
                 auto addresses = read_addresses(b[1]);
-                if (host && addresses) t.state.cuts->learn_addresses(*host, *addresses);
+                if (host && addresses) cuts_of(t).learn_addresses(*host, *addresses);
               }});
   return a;
 }
