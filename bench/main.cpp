@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
   opt.reps_given = app.count("--reps") > 0;
   if (opt.quick && !opt.reps_given) opt.reps = 2;
 
-  note("{} hardware threads, load average {}, {} repetitions per figure (best reported)",
+  note("{} hardware threads, load average {}, {} repetitions per figure (best reported; jobs and dns say how they count)",
        std::thread::hardware_concurrency(), load_average(), opt.reps);
   int failures = 0;
   for (const auto& b : all) {
