@@ -73,7 +73,7 @@ void conclude_with(iter_turn& t, rcode code, const std::vector<resource_record>&
   m.answers.insert(m.answers.end(), answers.begin(), answers.end());
   m.authorities = authorities;
   const auto wire = encode(m);
-  conclude(t, reply_result(std::string_view(reinterpret_cast<const char*>(wire.data()), wire.size())));
+  conclude(t, reply_result(chars_of(wire)));
 }
 
 void ask_cut(iter_turn& t) { t.send(cut_query_message(t.state.current, rec("dns.iter", static_cast<std::int64_t>(t.self().value)))); }
@@ -90,7 +90,7 @@ void on_exchange(iter_turn& t, const term& result) {
     next_server(t);
     return;
   }
-  const std::span<const std::byte> wire(reinterpret_cast<const std::byte*>(r->reply->data()), r->reply->size());
+  const auto wire = wire_of(*r->reply);
   auto reply = decode(wire);
   if (!reply) {
     note_failure(t, fmt::format("malformed reply: {}", reply.error().describe()));
@@ -173,7 +173,7 @@ void on_lookup(iter_turn& t, endpoint_id ep, const term& result) {
   t.remove(ep);
   std::vector<ip_address> addresses;
   if (auto r = read_result(result); r && r->reply) {
-    const std::span<const std::byte> wire(reinterpret_cast<const std::byte*>(r->reply->data()), r->reply->size());
+    const auto wire = wire_of(*r->reply);
     if (auto reply = decode(wire))
       for (const auto& rr : reply->answers)
         if (auto a = ip_address::from_record(rr)) addresses.push_back(*a);

@@ -64,7 +64,7 @@ void ask_over_tcp(nq_turn& t);
 void on_reply_bytes(nq_turn& t, std::string_view bytes) {
   auto& s = t.state;
   if (s.done) return;
-  const std::span<const std::byte> wire(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size());
+  const auto wire = wire_of(bytes);
   const auto head = decode_header(wire);
   if (!head || !head->qr || head->id != s.query.header.id) return;  // not ours: keep waiting
   auto decoded = decode(wire);
@@ -125,7 +125,7 @@ void start(nq_turn& t) {
                        {.recursion_desired = s.settings->recursion_desired, .edns_size = s.settings->edns_size});
   s.query.questions.front().qclass = q->qclass;
   const auto bytes = encode(s.query);
-  s.wire.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  s.wire.assign(chars_of(bytes));
   const bool v6 = s.upstream.host.find(':') != std::string::npos;
   s.bind = udp::bind_tagged(v6 ? "::" : "0.0.0.0", 0, udp::max_datagram, rec("dns.nq", s.upstream_term, s.q, s.token));
   s.timer_id = rec("dns.nq", s.upstream_term, s.q, s.token);

@@ -23,7 +23,9 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -65,6 +67,14 @@ term upstream_state(const term& upstream, term state);
 term reply_result(std::string_view wire);
 term failure_result(rcode code, std::string_view why);
 term busy_result(std::string_view why);
+
+/// DNS bytes as the codec takes them, and as terms and sockets take them.
+inline std::span<const std::byte> wire_of(std::string_view bytes) {
+  return {reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()};
+}
+inline std::string_view chars_of(std::span<const std::byte> wire) {
+  return {reinterpret_cast<const char*>(wire.data()), wire.size()};
+}
 
 /// What a RESULT says.
 struct result_view {

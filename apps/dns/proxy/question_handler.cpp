@@ -45,7 +45,7 @@ void attempt_failed(handler_turn& t, std::string_view why, bool busy = false) {
 /// What an upstream's reply makes of the question.
 void on_reply(handler_turn& t, std::string_view bytes) {
   auto& s = t.state;
-  const std::span<const std::byte> wire(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size());
+  const auto wire = wire_of(bytes);
   auto decoded = decode(wire);
   if (!decoded) {  // the network query checked it: cannot happen, but never trust
     attempt_failed(t, fmt::format("malformed reply: {}", decoded.error().describe()));
@@ -58,7 +58,7 @@ void on_reply(handler_turn& t, std::string_view bytes) {
     case reply_kind::nxdomain:
     case reply_kind::nodata: {
       const auto out = encode(scrubbed.reply);
-      conclude(t, reply_result(std::string_view(reinterpret_cast<const char*>(out.data()), out.size())));
+      conclude(t, reply_result(chars_of(out)));
       return;
     }
     case reply_kind::server_error:

@@ -54,10 +54,6 @@ struct respondent_state {
 
 using resp_turn = turn<respondent_state>;
 
-std::string_view as_chars(const std::vector<std::byte>& b) {
-  return {reinterpret_cast<const char*>(b.data()), b.size()};
-}
-
 void send_to(resp_turn& t, const client_address& c, std::string_view bytes) {
   if (c.tcp) tcp::write(t, c.via, bytes);
   else udp::send(t, c.via, c.peer, bytes);
@@ -79,14 +75,14 @@ void note_bad_input(resp_turn& t, const client_address& c, std::string_view why)
 void send_error(resp_turn& t, const client_address& c, const message& query, rcode code) {
   auto& s = t.state;
   s.out = error_for(query, code, size_limit(s, c, query), s.settings->clients.edns_size);
-  send_to(t, c, as_chars(s.out));
+  send_to(t, c, chars_of(s.out));
 }
 
 /// Renders a cache hit for the client.
 void send_hit(resp_turn& t, const client_address& c, const message& query, const cache_hit& hit, clock::time_point now) {
   auto& s = t.state;
   s.cache->render(hit, query, now, size_limit(s, c, query), s.out);
-  send_to(t, c, as_chars(s.out));
+  send_to(t, c, chars_of(s.out));
 }
 
 void forget(resp_turn& t, endpoint_id ep) {
@@ -105,7 +101,7 @@ void on_answer(resp_turn& t, endpoint_id ep, const term& result) {
   const question& q = w.query.questions.front();
   const auto r = read_result(result);
   if (r && r->reply) {
-    const std::span<const std::byte> wire(reinterpret_cast<const std::byte*>(r->reply->data()), r->reply->size());
+    const auto wire = wire_of(*r->reply);
     auto answer = decode(wire);
     if (answer) {
       // Stored once per answer: the clients after the first find it fresh.
@@ -119,7 +115,7 @@ void on_answer(resp_turn& t, endpoint_id ep, const term& result) {
         send_hit(t, *w.client, w.query, *hit, now);
       } else {  // not cacheable (TTL 0, a negative answer without SOA): this once
         s.out = reply_for(*answer, w.query, size_limit(s, *w.client, w.query), s.settings->clients.edns_size);
-        send_to(t, *w.client, as_chars(s.out));
+        send_to(t, *w.client, chars_of(s.out));
       }
       return;
     }
@@ -177,12 +173,12 @@ void on_query(resp_turn& t, const client_address& c, message&& query) {
 
 void on_bytes(resp_turn& t, const client_address& c, std::string_view bytes) {
   auto& s = t.state;
-  const std::span<const std::byte> wire(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size());
+  const auto wire = wire_of(bytes);
   auto in = take_in(wire, s.settings->clients.edns_size);
   if (auto* q = std::get_if<intake_query>(&in)) {
     on_query(t, c, std::move(q->query));
   } else if (auto* e = std::get_if<intake_error_reply>(&in)) {
-    if (s.error_replies.allow(clock::now())) send_to(t, c, as_chars(e->reply));
+    if (s.error_replies.allow(clock::now())) send_to(t, c, chars_of(e->reply));
     note_bad_input(t, c, e->why);
   } else {
     note_bad_input(t, c, std::get<intake_drop>(in).why);
