@@ -19,6 +19,12 @@
 //   nsd_qps                  dnsperf straight at nsd over the hot queries:
 //                            the load generator's ceiling on this machine
 //   cpu_offered_qps, load_average (the mean 1-minute load over the rounds)
+//   floor_cpu_per_100k_cached_s   the same CPU figure for agora-udp-floor
+//                            (bench/udp_floor.cpp), which answers with no
+//                            work of its own: the kernel's share of every
+//                            answer here, which no server can go below
+//   floor_cpu_ratio_vs_unbound, floor_cpu_ratio_vs_dnsmasq   the least
+//                            cpu_ratio_vs_* any server could have here
 // Rounds interleave the three (agora-dns, unbound, dnsmasq, agora-dns, ...;
 // --reps rounds, 3 by default here; medians reported). The daemons run on
 // CPU 0 and dnsperf (one thread, 8 clients, 500 queries outstanding) on
@@ -134,6 +140,12 @@ void bench_dns(const options& opt) {
     return wrong.has_value();
   });
   if (peers.empty()) throw std::runtime_error("no forwarder answered right");
+  auto floor = start_udp_floor(files, AGORA_UDP_FLOOR_BIN, free_loopback_port());
+  if (auto p = wait_for_reply(floor->port(), dns_zone_host(0), 10s)) {
+    note("dns: agora-udp-floor does not reply, no floor figures: {};{}", *p, floor->log_tail());
+    floor.reset();
+  }
+  std::vector<double> floor_cpu;
   if (pin) pin_to_cpu(1);  // dnsperf
   note("dns: nsd on port {}; {}; {} round(s) of {:g} s runs; daemons {}", nsd->port(),
        [&] {
@@ -179,6 +191,15 @@ void bench_dns(const options& opt) {
            r + 1, p.daemon->name(), rate, run.completed, cpu, p.cpu_per_100k.back(), run.loss_pct());
       if (run.loss_pct() > 0.1) note("dns: {} lost queries at the offered rate: its CPU figure is at saturation", p.daemon->name());
     }
+    if (floor) {
+      const double before = floor->cpu_seconds();
+      const auto run = run_dnsperf(programs.dnsperf, {.port = floor->port(), .queries = files.hot_queries(),
+                                                      .seconds = seconds, .max_qps = rate});
+      const double cpu = floor->cpu_seconds() - before;
+      floor_cpu.push_back(run.completed > 0 ? cpu / run.completed * 1e5 : NAN);
+      note("dns: round {} agora-udp-floor at {:.0f} q/s offered: {:.0f} answered, {:.2f} CPU s, {:.3f} CPU s per 100k",
+           r + 1, rate, run.completed, cpu, floor_cpu.back());
+    }
     loads.push_back(load_average());
   }
 
@@ -199,6 +220,13 @@ void bench_dns(const options& opt) {
     const std::string them = p.prefix.substr(0, p.prefix.size() - 1);
     emit("dns", "cpu_ratio_vs_" + them, median(ours->cpu_per_100k) / median(p.cpu_per_100k), "ratio");
     if (them == "unbound") emit("dns", "cached_qps_ratio_vs_unbound", median(ours->cached_qps) / median(p.cached_qps), "ratio");
+  }
+  if (!floor_cpu.empty()) {
+    emit("dns", "floor_cpu_per_100k_cached_s", median(floor_cpu), "s");
+    for (const auto& p : peers)
+      if (!p.prefix.empty())
+        emit("dns", "floor_cpu_ratio_vs_" + p.prefix.substr(0, p.prefix.size() - 1),
+             median(floor_cpu) / median(p.cpu_per_100k), "ratio");
   }
   emit("dns", "nsd_qps", median(nsd_qps), "q/s");
   emit("dns", "cpu_offered_qps", rate, "q/s");

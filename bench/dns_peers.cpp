@@ -99,4 +99,10 @@ std::unique_ptr<dns_daemon> start_dnsmasq(const dns_files& files, const std::str
       files.file("dnsmasq.log"), port);
 }
 
+std::unique_ptr<dns_daemon> start_udp_floor(const dns_files& files, const std::string& floor, std::uint16_t port) {
+  return std::make_unique<dns_daemon>("agora-udp-floor",
+                                      std::vector<std::string>{floor, "--port", std::to_string(port)},
+                                      files.file("udp-floor.log"), port);
+}
+
 }  // namespace agora_bench

@@ -27,5 +27,7 @@ std::unique_ptr<dns_daemon> start_unbound(const dns_files& files, const std::str
                                           std::uint16_t upstream_port);
 std::unique_ptr<dns_daemon> start_dnsmasq(const dns_files& files, const std::string& dnsmasq, std::uint16_t port,
                                           std::uint16_t upstream_port);
+/// agora-udp-floor (bench/udp_floor.cpp): answers at no cost of its own.
+std::unique_ptr<dns_daemon> start_udp_floor(const dns_files& files, const std::string& floor, std::uint16_t port);
 
 }  // namespace agora_bench

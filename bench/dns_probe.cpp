@@ -10,6 +10,7 @@
 
 #include <random>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "codec/decode.hpp"
@@ -48,14 +49,15 @@ class udp_socket {
 
 }  // namespace
 
-std::optional<std::string> dns_address_problem(std::uint16_t port, const std::string& host,
-                                               std::array<std::uint8_t, 4> expected,
-                                               std::chrono::milliseconds timeout) {
-  const auto qname = dns::name::from_text(host);
-  if (!qname) return "bad name " + host;
+namespace {
+
+/// One exchange with 127.0.0.1:port about `host` A: its reply (with QR, to
+/// that question), or what went wrong.
+std::variant<dns::message, std::string> exchange(std::uint16_t port, const dns::name& qname,
+                                                 std::chrono::milliseconds timeout) {
   std::random_device rd;
   const auto id = static_cast<std::uint16_t>(rd());
-  const auto query = dns::make_query(id, *qname, dns::rr_type::a);
+  const auto query = dns::make_query(id, qname, dns::rr_type::a);
   const auto wire = dns::encode(query);
   udp_socket s(port);
   if (!s.ok() || send(s.fd(), wire.data(), wire.size(), 0) != static_cast<ssize_t>(wire.size()))
@@ -72,21 +74,46 @@ std::optional<std::string> dns_address_problem(std::uint16_t port, const std::st
     const auto n = recv(s.fd(), buf.data(), buf.size(), 0);
     if (n < 0) return fmt::format("no reply (recv failed: port {} closed?)", port);
     buf.resize(static_cast<std::size_t>(n));
-    const auto reply = dns::decode(buf);
+    auto reply = dns::decode(buf);
     if (!reply) return "a reply that does not decode: " + reply.error().describe();
     if (reply->header.id != id) continue;
     if (!reply->header.qr) return "a reply without QR";
     if (auto why = dns::question_mismatch(query, *reply)) return "a reply to another question: " + *why;
-    if (reply->full_rcode() != dns::rcode::noerror)
-      return fmt::format("rcode {}", static_cast<int>(reply->full_rcode()));
-    std::vector<std::string> got;
-    for (const auto& rr : reply->answers)
-      if (rr.type == dns::rr_type::a)
-        if (const auto a = rr.a_address()) got.push_back(dotted(*a) + (rr.owner == *qname ? "" : " (other owner)"));
-    if (got.size() == 1 && got[0] == dotted(expected)) return std::nullopt;
-    return fmt::format("answered [{}], not {}", fmt::join(got, ", "), dotted(expected));
+    return std::move(*reply);
   }
   return "only replies with other IDs";
+}
+
+}  // namespace
+
+std::optional<std::string> dns_address_problem(std::uint16_t port, const std::string& host,
+                                               std::array<std::uint8_t, 4> expected,
+                                               std::chrono::milliseconds timeout) {
+  const auto qname = dns::name::from_text(host);
+  if (!qname) return "bad name " + host;
+  auto got_reply = exchange(port, *qname, timeout);
+  if (auto* problem = std::get_if<std::string>(&got_reply)) return std::move(*problem);
+  const auto& reply = std::get<dns::message>(got_reply);
+  if (reply.full_rcode() != dns::rcode::noerror) return fmt::format("rcode {}", static_cast<int>(reply.full_rcode()));
+  std::vector<std::string> got;
+  for (const auto& rr : reply.answers)
+    if (rr.type == dns::rr_type::a)
+      if (const auto a = rr.a_address()) got.push_back(dotted(*a) + (rr.owner == *qname ? "" : " (other owner)"));
+  if (got.size() == 1 && got[0] == dotted(expected)) return std::nullopt;
+  return fmt::format("answered [{}], not {}", fmt::join(got, ", "), dotted(expected));
+}
+
+std::optional<std::string> wait_for_reply(std::uint16_t port, const std::string& host,
+                                          std::chrono::milliseconds patience) {
+  const auto qname = dns::name::from_text(host);
+  if (!qname) return "bad name " + host;
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  for (;;) {
+    auto got = exchange(port, *qname, std::chrono::milliseconds(500));
+    if (std::holds_alternative<dns::message>(got)) return std::nullopt;
+    if (std::chrono::steady_clock::now() > deadline) return std::get<std::string>(std::move(got));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
 }
 
 std::optional<std::string> wait_for_address(std::uint16_t port, const std::string& host,

@@ -27,4 +27,10 @@ std::optional<std::string> wait_for_address(std::uint16_t port, const std::strin
                                             std::array<std::uint8_t, 4> expected,
                                             std::chrono::milliseconds patience);
 
+/// Asks (every 200 ms) until a reply to the question comes, whatever it
+/// holds, or `patience` has passed: nullopt, or the last problem. For the
+/// benchmark's floor, which answers with no records.
+std::optional<std::string> wait_for_reply(std::uint16_t port, const std::string& host,
+                                          std::chrono::milliseconds patience);
+
 }  // namespace agora_bench

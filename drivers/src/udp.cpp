@@ -15,6 +15,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -62,7 +63,26 @@ struct driver_core {
   driver_log log;
   std::unordered_map<term, binding> binds;
   std::int64_t next_gen = 1;
+  /// The addresses of recent peers: a server answering the same clients
+  /// parses each one once (the I/O side's peer terms are shared, so the
+  /// comparison is mostly a pointer's).
+  struct known_peer {
+    term peer;  // false: empty
+    asio::ip::address address;
+  };
+  std::array<known_peer, 16> peers{};
 };
+
+/// The address in peer(HOST, PORT), or an error.
+std::optional<asio::ip::address> peer_address(driver_core& c, const term& peer) {
+  auto& known = c.peers[peer.hash() % c.peers.size()];
+  if (!known.peer.is_bool() && known.peer == peer) return known.address;
+  error_code ec;
+  auto addr = asio::ip::make_address(peer[0].as_string(), ec);
+  if (ec) return std::nullopt;
+  known = {peer, addr};
+  return addr;
+}
 
 using dturn = turn<driver_state<driver_core, driver_options>>;
 
@@ -190,9 +210,9 @@ void on_send(dturn& t, const message& m) {
                   fmt::format("datagram of {} bytes is longer than MAX ({})", bytes.size(), e.max));
   if (peer[1].as_int() < 1 || peer[1].as_int() > 65535)
     return refuse(t, bind, peer, "peer PORT must be in [1, 65535]");
-  error_code ec;
-  auto addr = asio::ip::make_address(peer[0].as_string(), ec);
-  if (ec) return refuse(t, bind, peer, "peer HOST must be an IP address literal");
+  auto parsed = peer_address(c, peer);
+  if (!parsed) return refuse(t, bind, peer, "peer HOST must be an IP address literal");
+  auto addr = *parsed;
   if (e.v6 && addr.is_v4()) {
     addr = asio::ip::make_address_v6(asio::ip::v4_mapped, addr.to_v4());
   } else if (!e.v6 && addr.is_v6()) {
@@ -200,10 +220,10 @@ void on_send(dturn& t, const message& m) {
     addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
   }
   io::queue(c.io.core, {.gen = e.gen,
-                             .bind = bind,
-                             .peer = peer,
-                             .data = data,
-                             .to = proto::endpoint(addr, static_cast<std::uint16_t>(peer[1].as_int()))});
+                        .bind = bind,
+                        .peer = peer,
+                        .data = data,
+                        .to = proto::endpoint(addr, static_cast<std::uint16_t>(peer[1].as_int()))});
 }
 
 std::vector<std::int64_t> stats_figures(dturn& t) {

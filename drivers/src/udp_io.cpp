@@ -58,13 +58,14 @@ class peer_cache {
     proto::endpoint ep;
     term peer;  // false: empty
   };
+  static constexpr std::size_t size = 64;
   static std::size_t slot(const proto::endpoint& ep) {
     const auto* bytes = reinterpret_cast<const unsigned char*>(ep.data());
-    std::size_t h = ep.port();
-    for (std::size_t i = 0; i < ep.size(); ++i) h = h * 31 + bytes[i];
-    return h % 8;
+    std::uint64_t h = 14695981039346656037ull;  // FNV-1a
+    for (std::size_t i = 0; i < ep.size(); ++i) h = (h ^ bytes[i]) * 1099511628211ull;
+    return static_cast<std::size_t>(h >> 32) % size;
   }
-  std::array<entry, 8> entries_{};
+  std::array<entry, size> entries_{};
 };
 
 }  // namespace
