@@ -43,7 +43,9 @@ using io_owner = drivers_detail::io_owner<io_core, io::post_close_all>;
 enum class bind_state { binding, bound, failed };
 
 struct binding {
-  std::uint32_t flows = 0;
+  std::uint32_t flows = 0;          // subscribers of either form: the socket is open while > 0
+  std::uint32_t single_flows = 0;   // of udp.datagram(BIND, _, _)
+  std::uint32_t batch_flows = 0;    // of udp.datagrams(BIND, _)
   std::int64_t gen = 0;  // the socket's generation; 0: none (failed)
   bind_state state = bind_state::binding;
   std::optional<endpoint_id> state_ep;  // udp.socket(BIND, ...)
@@ -117,13 +119,24 @@ void set_state(dturn& t, const term& bind, binding& e, term state, reason why = 
   e.state_ep = t.publish(rec("udp.socket", bind, std::move(state)));
 }
 
+/// The BIND of a subscriber's flow, udp.datagram(BIND, _, _) or
+/// udp.datagrams(BIND, _), with which form it is; null for a monitor (a
+/// pattern over BINDs).
+const term* flow_bind(const term& flow, bool& batch) {
+  batch = flow.is_record("udp.datagrams", 2);
+  if (!batch && !flow.is_record("udp.datagram", 3)) return nullptr;
+  return flow[0].is_concrete() ? &flow[0] : nullptr;
+}
+
 void on_subscriber(dturn& t, const presence& p) {
   auto& c = *t.state.core;
-  const term& flow = p.flow();
-  if (!flow.is_record("udp.datagram", 3) || !flow[0].is_concrete()) return;  // a monitor
-  const term& bind = flow[0];
+  bool batch = false;
+  const term* b = flow_bind(p.flow(), batch);
+  if (!b) return;
+  const term& bind = *b;
   auto [it, fresh] = c.binds.try_emplace(bind);
   binding& e = it->second;
+  ++(batch ? e.batch_flows : e.single_flows);
   if (++e.flows > 1) return;
   std::string why;
   auto local = parse_bind(bind, e.max, why);
@@ -142,10 +155,13 @@ void on_subscriber(dturn& t, const presence& p) {
 
 void on_subscriber_gone(dturn& t, const absence& a) {
   auto& c = *t.state.core;
-  const term& flow = a.flow();
-  if (!flow.is_record("udp.datagram", 3) || !flow[0].is_concrete()) return;
-  auto it = c.binds.find(flow[0]);
-  if (it == c.binds.end() || --it->second.flows > 0) return;
+  bool batch = false;
+  const term* b = flow_bind(a.flow(), batch);
+  if (!b) return;
+  auto it = c.binds.find(*b);
+  if (it == c.binds.end()) return;
+  --(batch ? it->second.batch_flows : it->second.single_flows);
+  if (--it->second.flows > 0) return;
   if (it->second.gen != 0) io::queue(c.io.core, {.what = io::outgoing::kind::close, .gen = it->second.gen});
   if (it->second.state_ep) t.remove(*it->second.state_ep);
   c.binds.erase(it);
@@ -182,6 +198,30 @@ void io::on_failed(turn_base& base, const term& bind, std::int64_t gen, const st
   set_state(t, bind, *e, rec("failed", what), reason(rec("error", what)));
 }
 
+void io::on_received(turn_base& base, const term& bind, std::int64_t gen, std::vector<term>& items) {
+  dturn t(base);
+  const binding* e = current(*t.state.core, bind, gen);
+  if (!e) return;  // interest went meanwhile: nobody to tell
+  // Datagrams go to each form's subscribers; notices (truncation, errors)
+  // go as they are, in order: a batch is cut before each.
+  std::vector<term> batch;
+  const auto send_batch = [&] {
+    if (batch.empty()) return;
+    t.send(rec("udp.datagrams", bind, term::sequence(std::move(batch))));
+    batch.clear();
+  };
+  for (auto& item : items) {
+    if (!item.is_record("udp.datagram", 3)) {
+      send_batch();
+      t.send(std::move(item));
+      continue;
+    }
+    if (e->batch_flows > 0) batch.push_back(item);
+    if (e->single_flows > 0) t.send(std::move(item));
+  }
+  send_batch();
+}
+
 namespace {
 
 void refuse(dturn& t, const term& bind, const term& peer, std::string what) {
@@ -189,9 +229,9 @@ void refuse(dturn& t, const term& bind, const term& peer, std::string what) {
   t.send(rec("udp.error", bind, peer, std::move(what)));
 }
 
-void on_send(dturn& t, const message& m) {
+/// One udp.send(BIND, PEER, BYTES): queued for the I/O side, or refused.
+void send_one(dturn& t, const term& body) {
   auto& c = *t.state.core;
-  const term& body = m.body();
   const term& bind = body[0];
   const term& peer = body[1];
   const term& data = body[2];
@@ -226,6 +266,20 @@ void on_send(dturn& t, const message& m) {
                         .to = proto::endpoint(addr, static_cast<std::uint16_t>(peer[1].as_int()))});
 }
 
+void on_send(dturn& t, const message& m) { send_one(t, m.body()); }
+
+void on_sends(dturn& t, const message& m) {
+  const term& list = m.body()[0];
+  if (!list.is_sequence()) {
+    t.state.core->log.ignore(m.body(), "want udp.sends([udp.send(BIND, PEER, BYTES), ...])");
+    return;
+  }
+  for (const term& one : list.items()) {
+    if (one.is_record("udp.send", 3)) send_one(t, one);
+    else t.state.core->log.ignore(one, "want udp.send(BIND, peer(HOST, PORT), BYTES) in udp.sends");
+  }
+}
+
 std::vector<std::int64_t> stats_figures(dturn& t) {
   auto& c = *t.state.core;
   std::int64_t sockets = 0;
@@ -242,9 +296,13 @@ actor_spec driver(io_port& port, driver_options options) {
   a.publish(rec("udp.datagram", _, _, _),
             {.on_presence = on_subscriber, .on_absence = on_subscriber_gone},
             interest::everything);
-  // Invisible above; this one lets a subscriber see that a driver is there.
+  a.publish(rec("udp.datagrams", _, _), {.on_presence = on_subscriber, .on_absence = on_subscriber_gone},
+            interest::everything);
+  // Invisible above; these let a subscriber see that a driver is there.
   a.publish(rec("udp.datagram", _, _, _));
+  a.publish(rec("udp.datagrams", _, _));
   serve_request(a, {"udp.send", 3, "udp.send(BIND, peer(HOST, PORT), BYTES)"}, on_send);
+  serve_request(a, {"udp.sends", 1, "udp.sends([udp.send(BIND, PEER, BYTES), ...])"}, on_sends);
   serve_stats(a, "udp", stats_figures);
   return a;
 }
@@ -256,6 +314,24 @@ std::optional<datagram> read_datagram(const term& body) {
     return std::nullopt;
   return datagram{body[0], p, p[0].as_string(), static_cast<std::uint16_t>(p[1].as_int()),
                   body[2].as_bytes()};
+}
+
+bool read_datagrams(const term& body, std::vector<datagram>& out) {
+  out.clear();
+  if (!body.is_record("udp.datagrams", 2) || !body[1].is_sequence()) return false;
+  for (const term& item : body[1].items())
+    if (auto d = read_datagram(item)) out.push_back(*d);
+  return true;
+}
+
+void send_batch::add(const term& bind, const term& peer, std::string_view bytes) {
+  items_.push_back(send_message(bind, peer, term::bytes(bytes)));
+}
+
+void send_batch::send(turn_base& t) {
+  if (items_.empty()) return;
+  t.at_ground().send(rec("udp.sends", term::sequence(std::move(items_))));
+  items_.clear();
 }
 
 std::optional<stats> read_stats(const term& reply) {

@@ -183,10 +183,10 @@ void close_socket(io_core& core, io_socket& s) {
 }
 
 /// Hands what one wake-up read to the driver: one turn, in order.
-void deliver(io_core& core, std::vector<term>& messages) {
-  if (messages.empty()) return;
-  core.port.post(core.driver, [m = std::move(messages)](turn_base& t) mutable {
-    for (auto& one : m) t.send(std::move(one));
+void deliver(io_core& core, const io_socket& s, std::vector<term>& items) {
+  if (items.empty()) return;
+  core.port.post(core.driver, [bind = s.bind, gen = s.gen, items = std::move(items)](turn_base& t) mutable {
+    on_received(t, bind, gen, items);
   });
 }
 
@@ -214,7 +214,7 @@ bool receive_error(io_core& core, io_socket& s, int e, std::vector<term>& out) {
   ++core.count.errors;
   out.push_back(rec("udp.error", s.bind, sym("unknown"), errno_code(e).message()));
   if (icmp_report(e) || ++s.errors_in_a_row < max_receive_errors) return true;
-  deliver(core, out);
+  deliver(core, s, out);
   close_socket(core, s);
   post_failed(core, s.bind, s.gen,
               fmt::format("{} receive errors in a row, the last: {}", max_receive_errors, errno_code(e).message()));
@@ -226,7 +226,7 @@ void on_readable(const std::shared_ptr<io_core>& core, const std::shared_ptr<io_
   std::vector<term> out;
   if (ec) {
     if (receive_error(*core, *s, ec.value(), out)) {
-      deliver(*core, out);
+      deliver(*core, *s, out);
       start_receive(core, s);
     }
     return;
@@ -248,12 +248,12 @@ void on_readable(const std::shared_ptr<io_core>& core, const std::shared_ptr<io_
     s->in.grow();
     if (call + 1 == receive_calls_per_wakeup) {
       // More may be waiting: come back after the other work that is ready.
-      deliver(*core, out);
+      deliver(*core, *s, out);
       asio::post(core->exec, [core, s] { on_readable(core, s, {}); });
       return;
     }
   }
-  deliver(*core, out);
+  deliver(*core, *s, out);
   start_receive(core, s);
 }
 

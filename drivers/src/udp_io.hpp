@@ -79,6 +79,9 @@ struct io_core {
 /// socket `gen` of `bind` is bound to `port`, or has failed.
 void on_opened(turn_base& t, const term& bind, std::int64_t gen, std::int64_t port);
 void on_failed(turn_base& t, const term& bind, std::int64_t gen, const std::string& what);
+/// What one wake-up read from socket `gen` of `bind`, in order:
+/// udp.datagram, udp.truncated and udp.error records.
+void on_received(turn_base& t, const term& bind, std::int64_t gen, std::vector<term>& items);
 
 /// Queues a send, an open (which reports with on_opened or on_failed) or
 /// a close for the next flush. Thread-safe; done in the order queued.

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -715,4 +716,108 @@ TEST_CASE("udp: receive_buffer_bytes sets SO_RCVBUF on the driver's sockets") {
     return;
   }
   CHECK(after == expected);
+}
+
+namespace {
+
+/// Takes BIND's datagrams in batches (udp.datagrams), records each batch's
+/// size and items, and echoes each batch with one udp.sends.
+struct batch_listener {
+  std::vector<std::string>* got;      // the datagrams' bytes, in order
+  std::vector<std::size_t>* batches;  // the size of each batch
+  term bind;
+  endpoint_id sub{};
+};
+
+actor_spec batch_echo(std::vector<std::string>& got, std::vector<std::size_t>& batches, term bind) {
+  using bturn = turn<batch_listener>;
+  const auto take = [](bturn& t, std::span<const udp::datagram> batch) {
+    t.state.batches->push_back(batch.size());
+    udp::send_batch replies;
+    for (const auto& d : batch) {
+      t.state.got->emplace_back(d.bytes);
+      replies.add(d.bind, d.peer, d.bytes);
+    }
+    replies.send(t);
+  };
+  return actor<batch_listener>{{&got, &batches, std::move(bind), {}}, "batch-echo"}
+      .on_start([take](bturn& t) { t.state.sub = udp::on_datagrams(t, t.state.bind, take); })
+      .on_message(sym("leave"), [](bturn& t, const message&) { t.remove(t.state.sub); });
+}
+
+}  // namespace
+
+TEST_CASE("udp: batch subscribers get udp.datagrams and answer with udp.sends, in order, beside single ones") {
+  fixture f;
+  inbox in;
+  const term b = udp::bind_on("127.0.0.1", 0, 1500);
+  const auto port = f.bound(in, b);  // a single-datagram subscriber of the same BIND
+  std::vector<std::string> got;
+  std::vector<std::size_t> batches;
+  f.v.spawn(batch_echo(got, batches, b));
+  f.v.run();
+  plain_socket client;
+  constexpr int total = 200;
+  for (int i = 0; i < total; ++i) client.send(std::to_string(i), port);
+  std::vector<std::string> echoed;
+  REQUIRE(f.pump_until([&] {
+    while (auto g = client.receive()) echoed.push_back(g->bytes);
+    return static_cast<int>(echoed.size()) == total && got.size() == total && in.datagrams.size() == total;
+  }));
+  std::vector<std::string> sent;
+  for (int i = 0; i < total; ++i) sent.push_back(std::to_string(i));
+  CHECK(got == sent);     // every datagram once, in order, in the batches
+  CHECK(echoed == sent);  // and every reply, in order
+  std::size_t in_batches = 0;
+  for (auto n : batches) in_batches += n;
+  CHECK(in_batches == total);
+  MESSAGE(batches.size() << " batches for " << total << " datagrams");
+  for (int i = 0; i < total; ++i) CHECK(in.datagrams[static_cast<std::size_t>(i)][2] == bytes(sent[static_cast<std::size_t>(i)]));
+  auto s = f.stats();
+  CHECK(s.received == total);
+  CHECK(s.sent == total);
+  CHECK(f.log.empty());
+}
+
+TEST_CASE("udp: a batch subscriber alone keeps the socket bound; udp.sends refuses bad items one by one") {
+  fixture f;
+  std::vector<std::string> got;
+  std::vector<std::size_t> batches;
+  const term b = udp::bind_on("127.0.0.1", 0, 16);
+  inbox watch;  // errors and the socket's state, without taking datagrams
+  f.v.spawn(actor<listener>{{&watch, b, false, {}}, "watch"}.on_start([](lturn& t) {
+    t.at_ground().subscribe(udp::socket_topic(t.state.bind), {.on_presence = [](lturn& t, const presence& p) {
+                                                                 const term& s = p.flow()[1];
+                                                                 if (s.is_record("bound", 1)) t.state.in->port = s[0].as_int();
+                                                               },
+                                                               .on_absence = [](lturn& t, const absence&) {
+                                                                 t.state.in->port.reset();
+                                                               }});
+    t.at_ground().subscribe(udp::error_topic(t.state.bind),
+                            {.on_message = [](lturn& t, const message& m) { t.state.in->errors.push_back(m.body()); }});
+  }));
+  f.v.spawn(batch_echo(got, batches, b));
+  REQUIRE(f.pump_until([&] { return watch.port.has_value(); }));
+  const auto port = static_cast<std::uint16_t>(*watch.port);
+  plain_socket client;
+  const term to = udp::peer("127.0.0.1", client.port());
+  f.v.send(rec("udp.sends", term::sequence({udp::send_message(b, to, bytes("one")), sym("junk"),
+                                            udp::send_message(b, to, bytes("seventeen bytes!!")),
+                                            udp::send_message(b, to, bytes("two"))})));
+  std::vector<std::string> received;
+  REQUIRE(f.pump_until([&] {
+    while (auto g = client.receive()) received.push_back(g->bytes);
+    return received.size() == 2 && watch.errors.size() == 1;
+  }));
+  CHECK(received == std::vector<std::string>{"one", "two"});
+  CHECK(watch.errors[0] == rec("udp.error", b, to, "datagram of 17 bytes is longer than MAX (16)"));
+  CHECK(f.logged("junk"));
+  f.v.send(rec("udp.sends", "not a list"));
+  f.v.run();
+  CHECK(f.logged("want udp.sends"));
+  // The batch subscriber was the socket's only taker: when it leaves, the
+  // socket goes.
+  f.v.send(sym("leave"));
+  REQUIRE(f.pump_until([&] { return !watch.port.has_value(); }));
+  REQUIRE(f.pump_until([&] { return can_bind(port); }, 5s));
 }

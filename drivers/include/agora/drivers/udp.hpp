@@ -8,12 +8,18 @@
 //                                      another socket (several sockets on
 //                                      ephemeral ports: one per DNS query)
 //   udp.datagram(BIND, PEER, BYTES)    driver → subscribers; PEER = peer(HOST, PORT)
+//   udp.datagrams(BIND, [udp.datagram(BIND, PEER, BYTES), ...])
+//                                      driver → subscribers of this form: the
+//                                      datagrams one wake-up read, in order (a
+//                                      busy server's turns and hops per
+//                                      datagram divided by the batch)
 //   udp.truncated(BIND, PEER, N)       driver → subscribers, just before the
 //                                      datagram it concerns: N bytes came in,
 //                                      the datagram carries the first MAX
 //   udp.socket(BIND, bound(PORT))      published while the socket is bound
 //   udp.socket(BIND, failed("what"))   published while binding has failed
 //   udp.send(BIND, PEER, BYTES)        anyone → driver: send from BIND's socket
+//   udp.sends([udp.send(BIND, PEER, BYTES), ...])   anyone → driver: each, in order
 //   udp.error(BIND, PEER, "what")      driver → subscribers: a send was refused
 //                                      or failed, or a receive failed (PEER is
 //                                      `unknown` then)
@@ -21,8 +27,9 @@
 //                                refused, errors, ignored)
 //
 // The socket of BIND is bound while some actor subscribes to
-// udp.datagram(BIND, _, _) with that concrete BIND (the driver publishes
-// udp.datagram(_, _, _) with interest `everything` and counts the flows);
+// udp.datagram(BIND, _, _) or udp.datagrams(BIND, _) with that concrete
+// BIND (the driver publishes both with interest `everything` and counts
+// the flows);
 // it is closed when the last such subscriber goes. Messages that do not
 // have the shapes above are ignored with one line on the driver's log.
 //
@@ -34,7 +41,9 @@
 //
 // Spawn one driver per ground: g.spawn(agora::udp::driver(g)). The port (its
 // io_context) must outlive the driver actor; the driver's I/O work runs on
-// a strand, so the port may run its io_context on several threads.
+// a strand unless the port is serial, so the port may run its io_context
+// on several threads. It receives with recvmmsg and sends with sendmmsg:
+// see docs/TCP.md, "UDP".
 #pragma once
 
 #include <concepts>
@@ -42,9 +51,11 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "agora/actor.hpp"
 #include "agora/drivers/detail/stats_query.hpp"
@@ -93,6 +104,9 @@ inline term peer(std::string_view host, std::uint16_t port) {
 }
 /// What keeps BIND's socket open: udp.datagram(BIND, _, _).
 inline term datagram_topic(term bind) { return rec("udp.datagram", std::move(bind), _, _); }
+/// Keeps BIND's socket open as well, and takes its datagrams in batches:
+/// udp.datagrams(BIND, _).
+inline term datagrams_topic(term bind) { return rec("udp.datagrams", std::move(bind), _); }
 /// udp.socket(BIND, _): subscribe to learn bound(PORT) or failed("what").
 inline term socket_topic(term bind) { return rec("udp.socket", std::move(bind), _); }
 /// udp.error(BIND, _, _).
@@ -114,6 +128,25 @@ struct datagram {
 };
 /// Reads a udp.datagram message body; nullopt if it has another shape.
 std::optional<datagram> read_datagram(const term& body);
+
+/// Reads the items of a udp.datagrams(BIND, LIST) message body into `out`
+/// (cleared first; views into the message, valid during the handler).
+/// False if the body has another shape; malformed items are skipped.
+bool read_datagrams(const term& body, std::vector<datagram>& out);
+
+/// Sends collected in a turn, handed to the driver as one message,
+/// udp.sends([...]): one hop and one driver turn however many there are.
+class send_batch {
+ public:
+  void add(const term& bind, const term& peer, std::string_view bytes);
+  bool empty() const noexcept { return items_.empty(); }
+  std::size_t size() const noexcept { return items_.size(); }
+  /// Sends what was added (nothing if nothing was) and starts afresh.
+  void send(turn_base& t);
+
+ private:
+  std::vector<term> items_;
+};
 
 /// The figures of a udp_stats(R, ...) reply.
 struct stats {
@@ -140,6 +173,21 @@ endpoint_id on_datagram(turn<S>& t, term bind, F f) {
       datagram_topic(std::move(bind)),
       {.on_message = [f = std::move(f)](turn<S>& t, const message& m) mutable {
         if (auto d = read_datagram(m.body())) f(t, *d);
+      }});
+}
+
+/// Subscribes, in the ground VM, to the datagrams of `bind` in batches
+/// (which binds its socket): f(t, std::span<const datagram>) runs once per
+/// udp.datagrams message. Returns the endpoint: remove it to let go.
+template <class S, class F>
+endpoint_id on_datagrams(turn<S>& t, term bind, F f) {
+  static_assert(std::invocable<F&, turn<S>&, std::span<const datagram>>,
+                "batch handler must be callable as f(agora::turn<S>&, std::span<const agora::udp::datagram>)");
+  return t.at_ground().subscribe(
+      datagrams_topic(std::move(bind)),
+      {.on_message = [f = std::move(f)](turn<S>& t, const message& m) mutable {
+        std::vector<datagram> batch;
+        if (read_datagrams(m.body(), batch)) f(t, std::span<const datagram>(batch));
       }});
 }
 
