@@ -13,6 +13,7 @@
 #include <cstring>
 #include <span>
 
+#include "agora/drivers/udp.hpp"
 #include "agora/ip_text.hpp"
 #include "driver_support.hpp"
 
@@ -98,7 +99,6 @@ struct receive_batch {
   }
 
   void prepare() {
-    if (headers.empty()) resize(1);
     for (auto& h : headers) {
       h.msg_hdr.msg_namelen = sizeof(sockaddr_storage);
       h.msg_hdr.msg_flags = 0;
@@ -108,7 +108,7 @@ struct receive_batch {
 
   void grow() {
     const std::size_t by_memory = std::max<std::size_t>(1, (2u << 20) / slot_size);
-    const std::size_t next = std::min({slots() * 2, max_receive_batch, by_memory});
+    const std::size_t next = std::min({std::max<std::size_t>(2, slots() * 2), max_receive_batch, by_memory});
     if (next > slots()) resize(next);
   }
 
@@ -121,6 +121,16 @@ struct receive_batch {
     ep.resize(len);
     return ep;
   }
+};
+
+/// What every socket of a core uses in turn (handlers run one at a time on
+/// its executor): one slot of the largest size, for the sockets that have
+/// not needed a batch of their own yet — a socket per DNS query must not
+/// cost a 64 KiB buffer each — and the peer terms of recent senders.
+struct receive_scratch {
+  receive_scratch() : single(udp::max_datagram) { single.resize(1); }
+  receive_batch single;
+  peer_cache peers;
 };
 
 struct send_batch {
@@ -136,8 +146,7 @@ struct io_socket {
   std::int64_t gen;
   std::size_t max;
   bool open = false;
-  receive_batch in;
-  peer_cache peers;
+  receive_batch in;  // no slots until one call filled the shared single slot
   std::size_t pending_bytes = 0;  // of asynchronous sends not yet done
   std::size_t async_sends = 0;    // while > 0, later sends queue behind them
   int errors_in_a_row = 0;
@@ -151,7 +160,8 @@ io_core::io_core(io_port& p, actor_id d, std::size_t max_pending, std::size_t re
                       : asio::any_io_executor(asio::make_strand(p.io()))),
       max_pending_bytes(max_pending),
       receive_buffer_bytes(receive_buffer),
-      sending(std::make_unique<send_batch>()) {}
+      sending(std::make_unique<send_batch>()),
+      receiving(std::make_unique<receive_scratch>()) {}
 
 io_core::~io_core() = default;
 
@@ -194,17 +204,17 @@ void start_receive(const std::shared_ptr<io_core>& core, const std::shared_ptr<i
 
 /// The datagrams of one recvmmsg call, as udp.datagram (after a
 /// udp.truncated for one longer than MAX).
-void take_datagrams(io_core& core, io_socket& s, std::size_t n, std::vector<term>& out) {
+void take_datagrams(io_core& core, io_socket& s, const receive_batch& b, std::size_t n, std::vector<term>& out) {
   for (std::size_t i = 0; i < n; ++i) {
-    std::size_t size = s.in.headers[i].msg_len;  // the datagram's own length (MSG_TRUNC)
-    const term& peer = s.peers.of(s.in.from(i));
+    std::size_t size = b.headers[i].msg_len;  // the datagram's own length (MSG_TRUNC)
+    const term& peer = core.receiving->peers.of(b.from(i));
     if (size > s.max) {
       ++core.count.truncated;
       out.push_back(rec("udp.truncated", s.bind, peer, static_cast<std::int64_t>(size)));
       size = s.max;
     }
     ++core.count.received;
-    out.push_back(rec("udp.datagram", s.bind, peer, term::bytes(s.in.data(i, size))));
+    out.push_back(rec("udp.datagram", s.bind, peer, term::bytes(b.data(i, size))));
   }
 }
 
@@ -232,8 +242,9 @@ void on_readable(const std::shared_ptr<io_core>& core, const std::shared_ptr<io_
     return;
   }
   for (int call = 0; call < receive_calls_per_wakeup; ++call) {
-    s->in.prepare();
-    const int n = ::recvmmsg(s->sock.native_handle(), s->in.headers.data(), static_cast<unsigned>(s->in.slots()),
+    receive_batch& b = s->in.slots() > 0 ? s->in : core->receiving->single;
+    b.prepare();
+    const int n = ::recvmmsg(s->sock.native_handle(), b.headers.data(), static_cast<unsigned>(b.slots()),
                              MSG_DONTWAIT | MSG_TRUNC, nullptr);
     if (n < 0) {
       const int e = errno;
@@ -243,9 +254,11 @@ void on_readable(const std::shared_ptr<io_core>& core, const std::shared_ptr<io_
       continue;
     }
     s->errors_in_a_row = 0;
-    take_datagrams(*core, *s, static_cast<std::size_t>(n), out);
-    if (static_cast<std::size_t>(n) < s->in.slots()) break;  // drained, as of this call
-    s->in.grow();
+    take_datagrams(*core, *s, b, static_cast<std::size_t>(n), out);
+    if (static_cast<std::size_t>(n) < b.slots()) break;  // drained, as of this call
+    // A second datagram in one wake-up: a busy socket, given a batch of its
+    // own (one that took a single reply, a DNS query's, never is).
+    if (&b != &core->receiving->single || call > 0) s->in.grow();
     if (call + 1 == receive_calls_per_wakeup) {
       // More may be waiting: come back after the other work that is ready.
       deliver(*core, *s, out);

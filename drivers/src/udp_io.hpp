@@ -6,7 +6,10 @@
 // system calls and hops to the VM:
 //  - receiving, a readable socket is drained with recvmmsg (up to 32
 //    datagrams a call, a few calls, then other work gets its turn), and
-//    everything one wake-up read reaches the driver as one posted turn;
+//    everything one wake-up read reaches the driver as one posted turn. A
+//    socket reads into one slot all sockets share until a call fills it:
+//    then it gets slots of its own, twice as many each time one call
+//    fills them all (a server's socket; a DNS query's stays small);
 //  - sending, the driver's turns queue datagrams in an outbox, and one
 //    posted flush hands the queue to the kernel with sendmmsg. A socket
 //    whose send buffer is full (EAGAIN) falls back to Asio's asynchronous
@@ -52,7 +55,7 @@ struct outgoing {
 };
 
 struct io_socket;
-struct receive_batch;
+struct receive_scratch;
 struct send_batch;
 
 struct io_core {
@@ -73,6 +76,7 @@ struct io_core {
   bool flush_posted = false;     // guarded
   std::vector<outgoing> flushing;       // exec only: the flush's side of the swap
   std::unique_ptr<send_batch> sending;  // exec only: sendmmsg's arrays
+  std::unique_ptr<receive_scratch> receiving;  // exec only: what sockets share to receive
 };
 
 /// Turns of the driver that the I/O side posts (defined with the VM side):

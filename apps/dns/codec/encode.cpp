@@ -44,7 +44,9 @@ class encoder {
     if (m_.edns && m_.edns->options.size() > 0xffff)
       throw std::invalid_argument(fmt::format("EDNS options of {} bytes (at most 65535)",
                                               m_.edns->options.size()));
-    out_.reserve(std::min<std::size_t>(limit_, 4096));
+    // Most messages fit in 512 bytes; more is a large request to malloc,
+    // which then consolidates its free lists on every query.
+    out_.reserve(std::min<std::size_t>(limit_, 512));
     write_header();
     for (const question& q : m_.questions) {
       table_.write_name(out_, q.qname, options_.compress);

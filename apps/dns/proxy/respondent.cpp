@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <optional>
+#include <span>
 #include <unordered_map>
 
 #include "agora/drivers/tcp.hpp"
@@ -50,12 +52,16 @@ struct respondent_state {
   std::size_t tcp_clients = 0;
   rate_limit error_replies{100, 100}, log_lines{5, 5};
   std::vector<std::byte> out;
+  // While a batch of datagrams is taken: the UDP replies made meanwhile,
+  // handed to the driver together at its end.
+  std::optional<udp::send_batch> udp_replies;
 };
 
 using resp_turn = turn<respondent_state>;
 
 void send_to(resp_turn& t, const client_address& c, std::string_view bytes) {
   if (c.tcp) tcp::write(t, c.via, bytes);
+  else if (t.state.udp_replies) t.state.udp_replies->add(c.via, c.peer, bytes);
   else udp::send(t, c.via, c.peer, bytes);
 }
 
@@ -250,8 +256,13 @@ void start(resp_turn& t) {
   s.error_replies = rate_limit(cs.error_replies_per_second, cs.error_replies_per_second);
   s.log_lines = rate_limit(cs.log_lines_per_second, cs.log_lines_per_second);
   s.bind = udp::bind_on(s.settings->host, s.settings->port, udp::max_datagram);
-  udp::on_datagram(t, s.bind, [](resp_turn& t, const udp::datagram& d) {
-    on_bytes(t, client_address{d.bind, d.peer, false}, d.bytes);
+  // In batches: a busy server's queries cost one turn and one reply
+  // message per batch, not per query.
+  udp::on_datagrams(t, s.bind, [](resp_turn& t, std::span<const udp::datagram> batch) {
+    t.state.udp_replies.emplace();
+    for (const auto& d : batch) on_bytes(t, client_address{d.bind, d.peer, false}, d.bytes);
+    t.state.udp_replies->send(t);
+    t.state.udp_replies.reset();
   });
   t.at_ground().subscribe(udp::socket_topic(s.bind), {.on_presence = [](resp_turn& t, const presence& p) {
                                                          const term& state = p.flow()[1];
