@@ -89,3 +89,20 @@ TEST_CASE("dns daemon: a daemon that exited is told as gone, with its log") {
   CHECK_FALSE(alive(d.pid()));
   CHECK(d.log_tail().find("bye") != std::string::npos);
 }
+
+#ifdef AGORA_UDP_FLOOR_BIN
+#include "dns_probe.hpp"
+#include "loopback_port.hpp"
+
+TEST_CASE("agora-udp-floor: answers every query with the query itself, QR set") {
+  scratch s;
+  const auto port = free_loopback_port();
+  dns_daemon floor("agora-udp-floor", {AGORA_UDP_FLOOR_BIN, "--port", std::to_string(port)}, s.dir / "floor.log",
+                   port);
+  // A reply to the question (QR set, same ID and question) with no records.
+  CHECK_FALSE(wait_for_reply(port, "h7.agora-bench.", 5000ms));
+  const auto p = dns_address_problem(port, "h7.agora-bench.", {10, 0, 0, 7}, 2000ms);
+  REQUIRE(p);
+  CHECK(*p == "answered [], not 10.0.0.7");
+}
+#endif

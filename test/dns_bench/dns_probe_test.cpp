@@ -138,3 +138,17 @@ TEST_CASE("dns probe: nobody on the port, or a name that is not one, is a proble
   REQUIRE(bad);
   CHECK(bad->find("bad name") == 0);
 }
+
+TEST_CASE("dns probe: wait_for_reply takes any reply to the question, and says when none comes") {
+  {
+    fake_server s(behaviour::servfail);
+    CHECK_FALSE(wait_for_reply(s.port(), "h7.agora-bench.", 2000ms));
+  }
+  {
+    fake_server s(behaviour::silent);
+    const auto p = wait_for_reply(s.port(), "h7.agora-bench.", 300ms);
+    REQUIRE(p);
+    CHECK(*p == "no reply within 500 ms");
+  }
+  CHECK(wait_for_reply(free_loopback_port(), "not a name..", 100ms) == "bad name not a name..");
+}
