@@ -4,6 +4,7 @@
 // is one thread of control plus the port's I/O thread. No timing
 // assertions beyond generous timeouts.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -304,6 +305,30 @@ TEST_CASE("udp: incoming datagrams over MAX are truncated, announced and counted
   auto s = f.stats();
   CHECK(s.received == 2);
   CHECK(s.truncated == 1);
+}
+
+TEST_CASE("udp: a burst with oversized datagrams among small ones: order and notices hold, whatever the batches") {
+  fixture f;  // 100 small datagrams fit the kernel's default receive buffer
+  inbox in;
+  const term b = udp::bind_on("127.0.0.1", 0, 16);
+  const auto port = f.bound(in, b);
+  plain_socket client;
+  std::vector<std::string> sent, expected;
+  std::vector<std::string> order;
+  for (int i = 0; i < 100; ++i) {
+    const bool big = i % 10 == 3;
+    std::string d = fmt::format("{:03}", i) + std::string(big ? 40 : 5, static_cast<char>('a' + i % 26));
+    client.send(d, port);  // all of them before the driver reads: batches of many
+    expected.push_back(d.substr(0, 16));
+    if (big) order.emplace_back("truncated");
+    order.emplace_back("datagram");
+  }
+  REQUIRE(f.pump_until([&] { return in.datagrams.size() == expected.size(); }));
+  for (std::size_t i = 0; i < expected.size(); ++i) CHECK(in.datagrams[i][2] == bytes(expected[i]));
+  CHECK(in.order == order);
+  auto s = f.stats();
+  CHECK(s.received == 100);
+  CHECK(s.truncated == 10);
 }
 
 TEST_CASE("udp: the largest datagram (65,507 bytes) goes through both ways") {
