@@ -308,14 +308,14 @@ TEST_CASE("udp: incoming datagrams over MAX are truncated, announced and counted
 }
 
 TEST_CASE("udp: a burst with oversized datagrams among small ones: order and notices hold, whatever the batches") {
-  fixture f;  // 100 small datagrams fit the kernel's default receive buffer
+  fixture f;  // 50 small datagrams fit any kernel's default receive buffer (208 KiB)
   inbox in;
   const term b = udp::bind_on("127.0.0.1", 0, 16);
   const auto port = f.bound(in, b);
   plain_socket client;
   std::vector<std::string> sent, expected;
   std::vector<std::string> order;
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0; i < 50; ++i) {
     const bool big = i % 10 == 3;
     std::string d = fmt::format("{:03}", i) + std::string(big ? 40 : 5, static_cast<char>('a' + i % 26));
     client.send(d, port);  // all of them before the driver reads: batches of many
@@ -327,8 +327,8 @@ TEST_CASE("udp: a burst with oversized datagrams among small ones: order and not
   for (std::size_t i = 0; i < expected.size(); ++i) CHECK(in.datagrams[i][2] == bytes(expected[i]));
   CHECK(in.order == order);
   auto s = f.stats();
-  CHECK(s.received == 100);
-  CHECK(s.truncated == 10);
+  CHECK(s.received == 50);
+  CHECK(s.truncated == 5);
 }
 
 TEST_CASE("udp: the largest datagram (65,507 bytes) goes through both ways") {
