@@ -98,6 +98,21 @@ void warm(const std::string& dnsperf, const dns_files& files, const dns_daemon& 
                         .outstanding = 100});
 }
 
+/// The CPU seconds `d` uses per 100,000 hot queries answered, with dnsperf
+/// offering `rate` q/s for `seconds` (round `r`, for the note).
+double cpu_per_100k(const std::string& dnsperf, const dns_files& files, const dns_daemon& d, double rate,
+                    double seconds, int r) {
+  const double before = d.cpu_seconds();
+  const auto run =
+      run_dnsperf(dnsperf, {.port = d.port(), .queries = files.hot_queries(), .seconds = seconds, .max_qps = rate});
+  const double cpu = d.cpu_seconds() - before;
+  const double per_100k = run.completed > 0 ? cpu / run.completed * 1e5 : NAN;
+  note("dns: round {} {} at {:.0f} q/s offered: {:.0f} answered, {:.2f} CPU s, {:.3f} CPU s per 100k (loss {:.2f} %)",
+       r + 1, d.name(), rate, run.completed, cpu, per_100k, run.loss_pct());
+  if (run.loss_pct() > 0.1) note("dns: {} lost queries at the offered rate: its CPU figure is at saturation", d.name());
+  return per_100k;
+}
+
 void emit_peer(const peer& p) {
   emit("dns", p.prefix + "cached_qps", median(p.cached_qps), "q/s");
   emit("dns", p.prefix + "cached_loss_pct", median(p.cached_loss), "%");
@@ -182,24 +197,9 @@ void bench_dns(const options& opt) {
   for (int r = 0; r < rounds; ++r) {
     for (auto& p : peers) {
       warm(programs.dnsperf, files, *p.daemon);
-      const double before = p.daemon->cpu_seconds();
-      const auto run = run_dnsperf(programs.dnsperf, {.port = p.daemon->port(), .queries = files.hot_queries(),
-                                                      .seconds = seconds, .max_qps = rate});
-      const double cpu = p.daemon->cpu_seconds() - before;
-      p.cpu_per_100k.push_back(run.completed > 0 ? cpu / run.completed * 1e5 : NAN);
-      note("dns: round {} {} at {:.0f} q/s offered: {:.0f} answered, {:.2f} CPU s, {:.3f} CPU s per 100k (loss {:.2f} %)",
-           r + 1, p.daemon->name(), rate, run.completed, cpu, p.cpu_per_100k.back(), run.loss_pct());
-      if (run.loss_pct() > 0.1) note("dns: {} lost queries at the offered rate: its CPU figure is at saturation", p.daemon->name());
+      p.cpu_per_100k.push_back(cpu_per_100k(programs.dnsperf, files, *p.daemon, rate, seconds, r));
     }
-    if (floor) {
-      const double before = floor->cpu_seconds();
-      const auto run = run_dnsperf(programs.dnsperf, {.port = floor->port(), .queries = files.hot_queries(),
-                                                      .seconds = seconds, .max_qps = rate});
-      const double cpu = floor->cpu_seconds() - before;
-      floor_cpu.push_back(run.completed > 0 ? cpu / run.completed * 1e5 : NAN);
-      note("dns: round {} agora-udp-floor at {:.0f} q/s offered: {:.0f} answered, {:.2f} CPU s, {:.3f} CPU s per 100k",
-           r + 1, rate, run.completed, cpu, floor_cpu.back());
-    }
+    if (floor) floor_cpu.push_back(cpu_per_100k(programs.dnsperf, files, *floor, rate, seconds, r));
     loads.push_back(load_average());
   }
 

@@ -6,7 +6,7 @@
 // truncation notices for the subscribers, and bind results and socket
 // failures (on_opened / on_failed).
 // A BIND that loses its last subscriber is forgotten at once on the VM side
-// and its socket closed by a posted handler; a BIND that comes back gets a
+// and its socket closed by a queued close; a BIND that comes back gets a
 // new generation, so late results for an old socket are recognised and
 // dropped. Handlers hold the io_core and their socket by shared_ptr.
 #include "agora/drivers/udp.hpp"
