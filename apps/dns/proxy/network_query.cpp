@@ -11,7 +11,6 @@
 #include "codec/decode.hpp"
 #include "codec/encode.hpp"
 #include "codec/query.hpp"
-#include "proxy/secure_random.hpp"
 
 namespace agora::dns {
 
@@ -21,6 +20,7 @@ struct nq_state {
   upstream_address upstream;
   term upstream_term, q, token;
   std::shared_ptr<const upstream_settings> settings;
+  query_randomness random;
   message query;           // as sent: ID, the name's case
   std::string wire;        // its bytes
   term bind;               // our UDP socket
@@ -120,8 +120,8 @@ void start(nq_turn& t) {
     fail(t, "failed", fmt::format("not a question: {}", s.q.to_string()));
     return;
   }
-  const name asked = s.settings->use_0x20 ? with_case_pattern(q->qname, random_case_bits()) : q->qname;
-  s.query = make_query(random_query_id(), asked, q->qtype,
+  const name asked = s.settings->use_0x20 ? with_case_pattern(q->qname, s.random.case_bits) : q->qname;
+  s.query = make_query(s.random.id, asked, q->qtype,
                        {.recursion_desired = s.settings->recursion_desired, .edns_size = s.settings->edns_size});
   s.query.questions.front().qclass = q->qclass;
   const auto bytes = encode(s.query);
@@ -145,8 +145,9 @@ term network_query_topic(const term& upstream) { return rec("dns.nq", upstream, 
 term network_query_outcome_topic(const term& upstream) { return rec("dns.nq_outcome", upstream, _); }
 
 actor_spec network_query(const upstream_address& upstream, term q, term token,
-                         std::shared_ptr<const upstream_settings> settings) {
+                         std::shared_ptr<const upstream_settings> settings, query_randomness random) {
   nq_state s;
+  s.random = random;
   s.upstream = upstream;
   s.upstream_term = upstream_term(upstream.host, upstream.port);
   s.q = std::move(q);

@@ -3,7 +3,8 @@
 // interest in dns.exchange(U, Q, TOKEN, _); it
 //  - binds a socket of its own on an ephemeral port (the kernel's random
 //    choice: a random source port per query, RFC 5452) and sends the query
-//    with a random ID and, with 0x20, a random case of the name;
+//    with the random ID and, with 0x20, the random case of the name it was
+//    given (drawn by the relay from its random_pool);
 //  - accepts a reply only from U's address and port, with that ID and that
 //    question spelled byte for byte as asked; anything else is dropped and
 //    it keeps waiting;
@@ -19,6 +20,7 @@
 #include "agora/actor.hpp"
 #include "agora/term.hpp"
 #include "proxy/proxy_settings.hpp"
+#include "proxy/secure_random.hpp"
 
 namespace agora::dns {
 
@@ -27,6 +29,6 @@ term network_query_topic(const term& upstream);
 term network_query_outcome_topic(const term& upstream);
 
 actor_spec network_query(const upstream_address& upstream, term q, term token,
-                         std::shared_ptr<const upstream_settings> settings);
+                         std::shared_ptr<const upstream_settings> settings, query_randomness random);
 
 }  // namespace agora::dns

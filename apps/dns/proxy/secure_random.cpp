@@ -1,32 +1,46 @@
 #include "proxy/secure_random.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 namespace agora::dns {
 
-namespace {
-
-void fill(void* p, int n) {
-  // RAND_bytes fails only when the CSPRNG cannot be seeded: no query may
-  // go out with predictable numbers then.
-  if (RAND_bytes(static_cast<unsigned char*>(p), n) != 1)
-    throw std::runtime_error("OpenSSL RAND_bytes failed: no secure random numbers");
+random_pool& random_pool::operator=(const random_pool& other) noexcept {
+  if (this != &other) {
+    OPENSSL_cleanse(block_.data(), block_.size());
+    used_ = block_.size();
+  }
+  return *this;
 }
 
-}  // namespace
+random_pool::~random_pool() { OPENSSL_cleanse(block_.data(), block_.size()); }
 
-std::uint16_t random_query_id() {
-  std::uint16_t id = 0;
-  fill(&id, sizeof id);
-  return id;
+void random_pool::take(void* out, std::size_t n) {
+  auto* to = static_cast<unsigned char*>(out);
+  while (n > 0) {
+    if (used_ == block_.size()) {
+      if (RAND_bytes(block_.data(), static_cast<int>(block_.size())) != 1)
+        throw std::runtime_error("OpenSSL RAND_bytes failed: no secure random numbers");
+      used_ = 0;
+    }
+    const std::size_t k = std::min(n, block_.size() - used_);
+    std::memcpy(to, block_.data() + used_, k);
+    OPENSSL_cleanse(block_.data() + used_, k);
+    used_ += k;
+    to += k;
+    n -= k;
+  }
 }
 
-std::array<std::uint64_t, 4> random_case_bits() {
-  std::array<std::uint64_t, 4> bits{};
-  fill(bits.data(), sizeof bits);
-  return bits;
+query_randomness random_pool::next_query() {
+  query_randomness r;
+  take(&r.id, sizeof r.id);
+  take(r.case_bits.data(), sizeof r.case_bits);
+  return r;
 }
 
 }  // namespace agora::dns

@@ -22,6 +22,7 @@ struct relay_state {
   std::uint64_t started = 0, refused = 0;
   std::chrono::milliseconds idle_quit{0};
   std::uint64_t started_at_last_look = 0;
+  random_pool random;  // IDs and 0x20 patterns for the queries it starts
 };
 
 using relay_turn = turn<relay_state>;
@@ -61,7 +62,7 @@ void on_exchange_wanted(relay_turn& t, const presence& p) {
   }
   ++s.started;
   ++s.outstanding;  // counted now; the query's own assertion keeps the count
-  t.spawn(network_query(s.upstream, q, token, s.settings));
+  t.spawn(network_query(s.upstream, q, token, s.settings, s.random.next_query()));
 }
 
 /// Every idle_quit: ends if nothing was asked since the last look.
