@@ -319,6 +319,7 @@ std::optional<datagram> read_datagram(const term& body) {
 bool read_datagrams(const term& body, std::vector<datagram>& out) {
   out.clear();
   if (!body.is_record("udp.datagrams", 2) || !body[1].is_sequence()) return false;
+  out.reserve(body[1].items().size());
   for (const term& item : body[1].items())
     if (auto d = read_datagram(item)) out.push_back(*d);
   return true;
