@@ -124,12 +124,14 @@ struct receive_batch {
 };
 
 /// What every socket of a core uses in turn (handlers run one at a time on
-/// its executor): one slot of the largest size, for the sockets that have
+/// its executor): two slots of the largest size, for the sockets that have
 /// not needed a batch of their own yet — a socket per DNS query must not
-/// cost a 64 KiB buffer each — and the peer terms of recent senders.
+/// cost a 64 KiB buffer each — and the peer terms of recent senders. Two,
+/// so that a call returning one datagram has drained the socket: no second
+/// call just to hear EAGAIN.
 struct receive_scratch {
-  receive_scratch() : single(udp::max_datagram) { single.resize(1); }
-  receive_batch single;
+  receive_scratch() : shared(udp::max_datagram) { shared.resize(2); }
+  receive_batch shared;
   peer_cache peers;
 };
 
@@ -146,7 +148,7 @@ struct io_socket {
   std::int64_t gen;
   std::size_t max;
   bool open = false;
-  receive_batch in;  // no slots until one call filled the shared single slot
+  receive_batch in;  // no slots until one call filled the shared slots
   std::size_t pending_bytes = 0;  // of asynchronous sends not yet done
   std::size_t async_sends = 0;    // while > 0, later sends queue behind them
   int errors_in_a_row = 0;
@@ -242,7 +244,7 @@ void on_readable(const std::shared_ptr<io_core>& core, const std::shared_ptr<io_
     return;
   }
   for (int call = 0; call < receive_calls_per_wakeup; ++call) {
-    receive_batch& b = s->in.slots() > 0 ? s->in : core->receiving->single;
+    receive_batch& b = s->in.slots() > 0 ? s->in : core->receiving->shared;
     b.prepare();
     const int n = ::recvmmsg(s->sock.native_handle(), b.headers.data(), static_cast<unsigned>(b.slots()),
                              MSG_DONTWAIT | MSG_TRUNC, nullptr);
@@ -256,9 +258,9 @@ void on_readable(const std::shared_ptr<io_core>& core, const std::shared_ptr<io_
     s->errors_in_a_row = 0;
     take_datagrams(*core, *s, b, static_cast<std::size_t>(n), out);
     if (static_cast<std::size_t>(n) < b.slots()) break;  // drained, as of this call
-    // A second datagram in one wake-up: a busy socket, given a batch of its
-    // own (one that took a single reply, a DNS query's, never is).
-    if (&b != &core->receiving->single || call > 0) s->in.grow();
+    // Every slot filled: a busy socket, given a batch of its own, or a
+    // larger one (one that took a single reply, a DNS query's, never is).
+    s->in.grow();
     if (call + 1 == receive_calls_per_wakeup) {
       // More may be waiting: come back after the other work that is ready.
       deliver(*core, *s, out);

@@ -482,6 +482,33 @@ struct routing_index::impl {
   mutable bool busy = false;
   mutable std::array<shape_answer, 4> shapes;
   mutable std::uint32_t next_shape = 0;
+  // The memory of pruned nodes, for the next ones: endpoints come and go
+  // with patterns of the same shapes, and a pattern's own nodes are made
+  // with its endpoint and pruned with it.
+  static constexpr std::size_t max_spare_nodes = 256;
+  std::vector<void*> spare_nodes;
+
+  node* make_node(const term& t) {
+    void* p;
+    if (spare_nodes.empty()) {
+      p = ::operator new(sizeof(node));
+    } else {
+      p = spare_nodes.back();
+      spare_nodes.pop_back();
+    }
+    try {
+      return new (p) node(t);
+    } catch (...) {
+      ::operator delete(p);
+      throw;
+    }
+  }
+
+  void free_node(node* n) noexcept {
+    n->~node();
+    if (spare_nodes.size() < spare_nodes.capacity()) spare_nodes.push_back(n);  // never reallocates
+    else ::operator delete(n);
+  }
 
   /// The entries every message of the record m's label and arity matches,
   /// if that is all they depend on.
@@ -524,7 +551,7 @@ struct routing_index::impl {
     return true;
   }
 
-  impl() = default;
+  impl() { spare_nodes.reserve(max_spare_nodes); }
   impl(const impl&) = delete;
   impl& operator=(const impl&) = delete;
 
@@ -537,8 +564,10 @@ struct routing_index::impl {
       todo.pop_back();
       n->for_each_child([&todo](node* c) { todo.push_back(c); });
       n->release_tables();
-      delete n;
+      n->~node();
+      ::operator delete(n);
     }
+    for (void* p : spare_nodes) ::operator delete(p);
   }
 
   // Lends the shared scratch buffers, or fresh ones if a callback of a query
@@ -568,7 +597,7 @@ struct routing_index::impl {
   void prune(const std::vector<node*>& path) {
     for (std::size_t i = path.size() - 1; i > 0 && path[i]->empty(); --i) {
       path[i - 1]->remove_child(path[i]);
-      delete path[i];
+      free_node(path[i]);
       --nodes;
     }
   }
@@ -592,11 +621,11 @@ void routing_index::add(const term& p, entry e) {
     for (const qtok& q : s.flat) {
       node* c = token_of(*q.t) == tok::wildcard ? n->wild_child() : n->exact_child(*q.t);
       if (!c) {
-        c = new node(*q.t);
+        c = impl_->make_node(*q.t);
         try {
           n->add_child(c);
         } catch (...) {
-          delete c;
+          impl_->free_node(c);
           throw;
         }
         ++impl_->nodes;
