@@ -130,7 +130,7 @@ TEST_CASE("dns probe: a wrong address, an extra address, SERVFAIL and silence ar
 }
 
 TEST_CASE("dns probe: nobody on the port, or a name that is not one, is a problem, not a crash") {
-  const auto port = free_loopback_port();  // TCP-free; UDP almost surely too
+  const auto port = free_loopback_port();  // free for UDP a moment ago: nobody answers
   const auto p = dns_address_problem(port, "h7.agora-bench.", expected, 300ms);
   REQUIRE(p);
   CHECK(p->find("no reply") == 0);
